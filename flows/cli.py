@@ -1,0 +1,182 @@
+"""The `copydesk` command: run the nightly flow, query the warehouse, describe its tables."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+from flows.settings import Settings, quiet_environment
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_environment()
+    parser = argparse.ArgumentParser(prog="copydesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the nightly pipeline once, now")
+    run.add_argument("--raw", help="folder of raw dumps (default data/raw or $COPYDESK_RAW)")
+    run.add_argument("--data", help="data folder for lake and warehouse (default data/)")
+
+    sql = commands.add_parser("sql", help="run read-only SQL on the published warehouse")
+    sql.add_argument("query", nargs="?", help="the SQL; omit to read it from --file or stdin")
+    sql.add_argument("--file", "-f", type=Path, help="read the SQL from this file")
+    sql.add_argument("--data", help="data folder holding warehouse.duckdb")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--max-rows", type=int, default=40, help="rows shown in table format")
+
+    schema = commands.add_parser("schema", help="list published tables and columns with meanings")
+    schema.add_argument("--data", help="data folder holding warehouse.duckdb")
+
+    args = parser.parse_args(argv)
+    handler = {"run": command_run, "sql": command_sql, "schema": command_schema}[args.command]
+    return handler(args)
+
+
+def command_run(args) -> int:
+    from flows.gates import GateFailed
+    from flows.nightly import RunRefused, nightly
+
+    try:
+        summary = nightly(raw_dir=args.raw, data_dir=args.data)
+    except RunRefused as refused:
+        print(f"copydesk: {refused}", file=sys.stderr)
+        return 2
+    except GateFailed as failed:
+        print(
+            f"copydesk: run stopped by a quality gate; nothing was published.\n{failed}",
+            file=sys.stderr,
+        )
+        return 1
+    print_summary(summary)
+    gc.collect()
+    return 0
+
+
+def print_summary(summary) -> None:
+    ingest, counts = summary.ingest, summary.counts
+    print(f"\nCopydesk run {summary.run_id}: {summary.status}")
+    print(
+        f"  documents read     {ingest['records_read']:>6}  (new {ingest['documents_new']},"
+        f" already in the lake {ingest['documents_duplicate']},"
+        f" bad records {ingest['records_bad']}, files skipped {ingest['files_skipped']})"
+    )
+    print(f"  articles published {counts['articles']:>6}  (+ {counts['fragments']} fragments)")
+    print(f"  dates repaired     {counts['dates_repaired']:>6}")
+    print(f"  rows quarantined   {counts['quarantined']:>6}")
+    print("  gates:")
+    for gate in summary.gates:
+        verdict = "passed" if gate["passed"] else "FAILED"
+        print(
+            f"    {gate['suite']:<15} {gate['stage']:<8} {verdict}"
+            f"  ({gate['expectations']} expectations, {gate['rows_checked']} rows)"
+        )
+        for warning in gate["warnings"]:
+            print(f"      warning: {warning}")
+    print(f"  warehouse          {summary.warehouse}")
+    print(f"  quality report     {summary.quality_report}")
+
+
+def read_query(args) -> str:
+    if args.query:
+        return args.query
+    if args.file:
+        return args.file.read_text(encoding="utf-8")
+    if not sys.stdin.isatty():
+        return sys.stdin.read()
+    raise SystemExit("copydesk sql: give a query, --file FILE, or SQL on stdin")
+
+
+def command_sql(args) -> int:
+    import duckdb
+
+    from flows.warehouse import read_only_connection
+
+    settings = Settings.from_env(data_dir=args.data)
+    query = read_query(args)
+    try:
+        conn = read_only_connection(settings.warehouse_path)
+    except FileNotFoundError as missing:
+        print(f"copydesk sql: {missing}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        with conn:
+            cursor = conn.execute(query)
+            if cursor.description is None:
+                cursor.fetchall()
+                print("ok")
+                return 0
+            names = [column[0] for column in cursor.description]
+            types = [str(column[1]) for column in cursor.description]
+            rows = cursor.fetchall()
+    except duckdb.Error as error:
+        print(f"copydesk sql: {error}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+    elif args.format == "json":
+        json.dump(
+            [dict(zip(names, row, strict=True)) for row in rows],
+            sys.stdout,
+            default=str,
+            ensure_ascii=False,
+            indent=2,
+        )
+        print()
+    else:
+        print(render_table(names, types, rows, args.max_rows))
+        print(f"{len(rows)} row{'s' if len(rows) != 1 else ''} in {elapsed * 1000:.0f} ms")
+    return 0
+
+
+def render_table(names: list[str], types: list[str], rows: list[tuple], max_rows: int) -> str:
+    """A plain text table with each column's name and type; long values are cut."""
+    shown = [[cell_text(value) for value in row] for row in rows[:max_rows]]
+    headers = [names, [t.lower() for t in types]]
+    widths = [max(len(line[i]) for line in headers + shown) for i in range(len(names))]
+
+    def line(cells):
+        return " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+
+    out = [line(names), line(headers[1]), "-+-".join("-" * w for w in widths)]
+    out += [line(cells) for cells in shown]
+    if len(rows) > max_rows:
+        out.append(f"... {len(rows) - max_rows} more rows (use --max-rows, or --format csv)")
+    return "\n".join(out)
+
+
+def cell_text(value, limit: int = 60) -> str:
+    text = "NULL" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def command_schema(args) -> int:
+    from flows.warehouse import read_only_connection
+
+    settings = Settings.from_env(data_dir=args.data)
+    with read_only_connection(settings.warehouse_path) as conn:
+        tables = conn.execute(
+            "select schema_name, table_name, comment from duckdb_tables() order by all"
+        ).fetchall()
+        columns = conn.execute(
+            "select schema_name, table_name, column_name, data_type, comment"
+            " from duckdb_columns() order by schema_name, table_name, column_index"
+        ).fetchall()
+    for schema_name, table_name, comment in tables:
+        print(f"\n{schema_name}.{table_name}\n  {comment or ''}")
+        for column in columns:
+            if column[:2] == (schema_name, table_name):
+                print(f"    {column[2]:<22} {column[3]:<12} {column[4] or ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The nightly flow: ingest → check → build staging → check → build marts → check → publish."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.gates import GateFailed, GateResult, QualityContext, require_passed, validate_stage
+from flows.ingest import IngestReport, ingest, list_raw_files, sweep_leftovers
+from flows.settings import Settings
+from flows.warehouse import (
+    RUNS_SCHEMA,
+    build_models,
+    drop_sources,
+    load_models,
+    publish,
+    register_sources,
+)
+
+
+class RunRefused(RuntimeError):
+    """The run cannot start: another run holds the lock, or there is no input."""
+
+
+@dataclass
+class RunSummary:
+    """What a run did, printed at the end and stored in the runs table."""
+
+    run_id: str
+    status: str = "running"
+    message: str = ""
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ended_at: datetime | None = None
+    ingest: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    gates: list[dict] = field(default_factory=list)
+    warehouse: str = ""
+    quality_report: str = ""
+
+    def record(self) -> dict:
+        """The row for lake/runs and the runs mart."""
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "status": self.status,
+            "message": self.message,
+            "documents_read": self.ingest.get("records_read"),
+            "documents_new": self.ingest.get("documents_new"),
+            "documents_duplicate": self.ingest.get("documents_duplicate"),
+            "records_bad": self.ingest.get("records_bad"),
+            "files_skipped": self.ingest.get("files_skipped"),
+            "articles_published": self.counts.get("articles"),
+            "fragments_published": self.counts.get("fragments"),
+            "dates_repaired": self.counts.get("dates_repaired"),
+            "rows_quarantined": self.counts.get("quarantined"),
+            "gates": json.dumps(self.gates),
+        }
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+@contextmanager
+def run_lock(settings: Settings):
+    """One writer at a time: a second run is refused while the first holds the lock."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise RunRefused(
+                f"another Copydesk run is in progress ({holder}); not starting a second writer"
+            ) from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def building_connection(settings: Settings, run_id: str):
+    """A connection to this run's unpublished warehouse file, with the lake attached as raw.*."""
+    conn = duckdb.connect(str(settings.building_path(run_id)))
+    try:
+        register_sources(conn, settings)
+        yield conn
+        drop_sources(conn)
+    finally:
+        conn.close()
+
+
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def ingest_raw_dumps(settings: Settings, run_id: str, started_at: datetime) -> IngestReport:
+    """Read the raw folder's new documents into the Parquet lake."""
+    sweep_leftovers(settings.lake_dir)
+    return ingest(settings.raw_dir, settings.lake_dir, run_id, now=started_at)
+
+
+def validate_building(settings: Settings, run_id: str, stage: str) -> list[GateResult]:
+    """Validate one stage's suites against this run's unpublished warehouse."""
+    with building_connection(settings, run_id) as conn:
+        return validate_stage(
+            conn, stage, run_id, QualityContext(settings.quality_dir), settings.expectations_dir
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def check_gate(settings: Settings, run_id: str, stage: str) -> list[GateResult]:
+    """Run the expectation suites of one stage; raises GateFailed on a critical failure."""
+    # Raised outside the connection's frame, so the failure (which Prefect keeps) holds no
+    # DuckDB objects alive.
+    return require_passed(validate_building(settings, run_id, stage))
+
+
+@task(cache_policy=NO_CACHE)
+def build_layers(settings: Settings, run_id: str, layers: tuple[str, ...]) -> dict[str, int]:
+    """Build the SQL models of the given layers in dependency order; returns row counts."""
+    models = [model for model in load_models() if model.layer in layers]
+    with building_connection(settings, run_id) as conn:
+        return build_models(conn, models)
+
+
+@task(cache_policy=NO_CACHE)
+def count_outcomes(settings: Settings, run_id: str) -> dict[str, int]:
+    """The figures the summary reports, read from the new warehouse."""
+    with building_connection(settings, run_id) as conn:
+        row = conn.execute(
+            """
+            select
+                count(*) filter (where not is_fragment),
+                count(*) filter (where is_fragment),
+                count(*) filter (
+                    where not is_fragment
+                    and header_date_raw is not null
+                    and published_date is not null
+                    and published_date
+                        is distinct from try_strptime(header_date_raw, '%Y-%m-%d')::date
+                ),
+                (select count(*) from main.quarantine)
+            from main.articles
+            """
+        ).fetchall()[0]
+    return dict(zip(("articles", "fragments", "dates_repaired", "quarantined"), row, strict=True))
+
+
+def write_run_record(settings: Settings, summary: RunSummary) -> None:
+    """Append the run's row to the lake, via a temp name, so the history outlives warehouses."""
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    partition = settings.runs_dir / f"run_date={summary.started_at.date().isoformat()}"
+    partition.mkdir(exist_ok=True)
+    final = partition / f"{summary.run_id}.parquet"
+    temporary = final.with_name(f".{final.name}.tmp")
+    pq.write_table(pa.Table.from_pylist([summary.record()], schema=RUNS_SCHEMA), temporary)
+    os.replace(temporary, final)
+
+
+@task(cache_policy=NO_CACHE)
+def publish_warehouse(settings: Settings, summary: RunSummary) -> list[GateResult]:
+    """Record the run, check the run log, then swap the new warehouse in atomically."""
+    write_run_record(settings, summary)
+    runs_model = [model for model in load_models() if model.table == "main.runs"]
+    with building_connection(settings, summary.run_id) as conn:
+        build_models(conn, runs_model)
+    results = require_passed(validate_building(settings, summary.run_id, "publish"))
+    with building_connection(settings, summary.run_id) as conn:
+        conn.execute("checkpoint")
+    publish(settings.building_path(summary.run_id), settings)
+    return results
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSummary:
+    """Ingest the raw dumps, build and check every layer, and publish the warehouse."""
+    settings = Settings.from_env(raw_dir, data_dir)
+    logger = get_run_logger()
+    started_at = datetime.now(UTC)
+    summary = RunSummary(run_id=new_run_id(started_at), started_at=started_at)
+    files, skipped = list_raw_files(settings.raw_dir) if settings.raw_dir.is_dir() else ([], [])
+    if not files:
+        why = "missing folder" if not settings.raw_dir.is_dir() else "no .txt/.jsonl/.json files"
+        raise RunRefused(
+            f"no raw dumps to read in {settings.raw_dir} ({why});"
+            " the published warehouse is unchanged"
+        )
+    quality = QualityContext(settings.quality_dir)
+    with run_lock(settings):
+        try:
+            report = ingest_raw_dumps(settings, summary.run_id, started_at)
+            summary.ingest = report.as_dict()
+            logger.info("ingested %s", {k: v for k, v in summary.ingest.items() if k != "skipped"})
+            for line in report.skipped:
+                logger.warning("skipped %s", line)
+            summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "ingest")]
+            build_layers(settings, summary.run_id, ("staging",))
+            summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "staging")]
+            build_layers(settings, summary.run_id, ("intermediate", "marts"))
+            summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "marts")]
+            summary.counts = count_outcomes(settings, summary.run_id)
+            summary.status = "published"
+            summary.ended_at = datetime.now(UTC)
+            summary.gates += [r.summary() for r in publish_warehouse(settings, summary)]
+            summary.warehouse = str(settings.warehouse_path)
+        except Exception as error:
+            summary.status = "failed"
+            summary.message = str(error)
+            summary.ended_at = datetime.now(UTC)
+            if isinstance(error, GateFailed):
+                summary.gates += [r.summary() for r in error.results]
+            write_run_record(settings, summary)
+            raise
+        finally:
+            settings.building_path(summary.run_id).unlink(missing_ok=True)
+            settings.building_path(summary.run_id).with_suffix(".duckdb.wal").unlink(
+                missing_ok=True
+            )
+            summary.quality_report = str(build_quality_report(quality))
+    return summary
+
+
+def build_quality_report(quality: QualityContext) -> Path:
+    """Rebuild the Data Docs from every validation kept so far."""
+    return quality.build_docs()

@@ -1,0 +1,88 @@
+"""The one settings object, and the one place that knows where things live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# Analytics off before Prefect or GX are imported anywhere: runs must not phone home.
+QUIET_ENVIRONMENT = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+def quiet_environment() -> None:
+    """Set the no-telemetry variables unless the user set them already."""
+    for key, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the raw dumps are read from and where the lake, warehouse and reports go."""
+
+    raw_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "raw")
+    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
+    expectations_dir: Path = EXPECTATIONS_DIR
+    timezone: str = "UTC"
+    schedule_cron: str = "0 2 * * *"
+
+    @classmethod
+    def from_env(cls, raw_dir: str | Path | None = None, data_dir: str | Path | None = None):
+        """Settings from arguments, then COPYDESK_* variables, then the defaults."""
+        defaults = cls()
+        raw = raw_dir or os.environ.get("COPYDESK_RAW") or defaults.raw_dir
+        data = data_dir or os.environ.get("COPYDESK_DATA") or defaults.data_dir
+        return cls(
+            raw_dir=Path(raw).resolve(),
+            data_dir=Path(data).resolve(),
+            expectations_dir=Path(
+                os.environ.get("COPYDESK_EXPECTATIONS", defaults.expectations_dir)
+            ).resolve(),
+            timezone=os.environ.get("COPYDESK_TIMEZONE", defaults.timezone),
+            schedule_cron=os.environ.get("COPYDESK_SCHEDULE", defaults.schedule_cron),
+        )
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.lake_dir / "documents"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.lake_dir / "quarantine"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.lake_dir / "runs"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def previous_warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.previous.duckdb"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.data_dir / "quality"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / ".copydesk.lock"
+
+    def building_path(self, run_id: str) -> Path:
+        """The file a run builds its warehouse in before publishing it."""
+        return self.data_dir / f".warehouse.{run_id}.building.duckdb"

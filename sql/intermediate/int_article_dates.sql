@@ -1,0 +1,48 @@
+-- One row per article: its publication date, which evidence decided it and how sure that is.
+-- Why: articles carries one date per article; this turns the ranked evidence into that date and a
+-- date_source a user can filter on (e.g. every repaired inversion).
+with chosen as (
+    select
+        doc_id,
+        any_value(candidate_date) as published_date,
+        max(date_score) as best_score,
+        list(evidence_kind order by weight desc) as kinds
+    from intermediate.int_date_evidence
+    where is_chosen
+    group by doc_id
+),
+
+runner_up as (
+    select
+        doc_id,
+        max(date_score) as runner_up_score
+    from intermediate.int_date_evidence
+    where date_rank = 2
+    group by doc_id
+)
+
+select
+    documents.doc_id, -- the article
+    chosen.published_date, -- the publication date, null when nothing dates the article
+    case
+        when chosen.published_date is null then 'none'
+        when list_contains(chosen.kinds, 'header')
+            and day(documents.header_date) <= 12
+            and day(documents.header_date) <> month(documents.header_date)
+            and chosen.best_score - coalesce(runner_up.runner_up_score, 0) < 0.5
+            then 'header_ambiguous'
+        when list_contains(chosen.kinds, 'header') then 'header'
+        when list_contains(chosen.kinds, 'header_swapped') and documents.header_date is not null
+            then 'header_inverted'
+        when list_contains(chosen.kinds, 'header_swapped') then 'header_impossible_swapped'
+        else chosen.kinds[1]
+    end as date_source, -- header, header_ambiguous, header_inverted, url, metadata, dateline, copy_group, fetched_at or none
+    case
+        when chosen.published_date is null then 0.0
+        else round(chosen.best_score / (chosen.best_score + coalesce(runner_up.runner_up_score, 0) + 0.1), 3)
+    end as date_confidence -- 0-1: the chosen date's score against the runner-up's
+from staging.stg_documents as documents
+left join chosen
+    using (doc_id)
+left join runner_up
+    using (doc_id)

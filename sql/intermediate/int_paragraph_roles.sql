@@ -1,0 +1,68 @@
+-- One row per paragraph with its role: body, subhead, credit or teaser.
+-- Why: credit lines ("Photo: Reuters / ...", "Agencies - Xinhua") are not article text, and dumps
+-- glue truncated teasers of unrelated stories onto the end of a page (seed 002). Those leave the
+-- body but are kept: credits in their own column, teasers as fragment rows.
+with paragraphs as (
+    select
+        *,
+        count(*) over (partition by doc_id) as paragraph_count,
+        median(char_length) over (partition by doc_id) as median_length,
+        char_length <= 200 and (
+            regexp_matches(
+                paragraph_text,
+                '^(?i)(?:file |aerial )?(?:photo|picture|image|video|graphic|illustration|caption)s?'
+                || '(?: credits?)?\s*[:/|]'
+            )
+            or regexp_matches(paragraph_text, '^(?i)agencies(?:\s*[-–—:,]\s*\S.*)?$')
+            or regexp_matches(
+                paragraph_text,
+                '^(?i)(?:with inputs from|additional reporting by|reporting by|editing by|'
+                || 'compiled by|written by|sources?:)\s'
+            )
+            or regexp_matches(
+                paragraph_text,
+                '^[-–—(]?\s*(?:AFP|Reuters|AP|Xinhua|TASS|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama|'
+                || 'Anadolu|IANS|Bloomberg)\s*\)?$'
+            )
+            or regexp_matches(
+                paragraph_text,
+                '^(?:AP|AFP|Reuters|EPA|Getty Images|Xinhua|Anadolu) ?(?:Photo|Images|/)'
+            )
+        ) as looks_like_credit
+    from staging.stg_paragraphs
+),
+
+teaser_marks as (
+    -- A teaser is long and cut off mid-sentence, far longer than the article's own paragraphs.
+    select
+        *,
+        is_unterminated
+        and char_length >= greatest(300, 2 * median_length)
+        and paragraph_count >= 4 as looks_like_teaser
+    from paragraphs
+),
+
+article_end as (
+    -- Only the unbroken run of teaser-like paragraphs at the end is appended material.
+    select
+        *,
+        coalesce(
+            max(paragraph_no) filter (where not looks_like_teaser and not looks_like_credit)
+                over (partition by doc_id),
+            0
+        ) as last_article_paragraph
+    from teaser_marks
+)
+
+select
+    doc_id, -- the document
+    paragraph_no, -- 1-based position in the document body
+    paragraph_text, -- the paragraph
+    case
+        when looks_like_credit then 'credit'
+        when looks_like_teaser and paragraph_no > last_article_paragraph
+            and last_article_paragraph >= 2 then 'teaser'
+        when char_length <= 80 and is_unterminated then 'subhead'
+        else 'body'
+    end as role -- body, subhead (kept in the body), credit or teaser (split off as a fragment)
+from article_end

@@ -1,0 +1,119 @@
+-- One row per article (is_fragment = false, exactly one per accepted document) and one row per
+-- fragment split off a document (is_fragment = true: teasers of other stories, page junk).
+-- Why: this is the table users query: the cleaned body, the normalized date with its source and
+-- confidence, the outlet, the wire agency and the copy group and story the article belongs to.
+with articles as (
+    select
+        left(documents.doc_id, 16) as article_id,
+        documents.doc_id,
+        documents.source_id,
+        documents.url,
+        coalesce(
+            documents.outlet_hint,
+            regexp_extract(documents.url, '^[A-Za-z]+://(?:www\.)?([^/:?#]+)', 1)
+        ) as outlet,
+        nullif(regexp_extract(lower(documents.url), '^[a-z]+://(?:www\.)?([^/:?#]+)', 1), '')
+            as outlet_domain,
+        coalesce(
+            documents.dateline_agency,
+            -- "Agencies - Xinhua" credits the text; "Photo: Reuters" or "AP Photo" only a picture.
+            nullif(
+                regexp_extract(
+                    array_to_string(
+                        list_filter(
+                            parts.credits,
+                            lambda credit: not regexp_matches(credit, '(?i)photo|picture|image|video|graphic')
+                        ),
+                        ' '
+                    ),
+                    '\b(AFP|Reuters|AP|Xinhua|TASS|Anadolu|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama)\b',
+                    1
+                ),
+                ''
+            ),
+            nullif(
+                regexp_extract(
+                    parts.body,
+                    '(?:\(|told |/)(AFP|Reuters|AP|Xinhua|TASS|Anadolu|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama)\b',
+                    1
+                ),
+                ''
+            )
+        ) as wire_agency,
+        documents.title,
+        documents.dateline,
+        parts.body,
+        parts.credits,
+        dates.published_date,
+        dates.date_source,
+        dates.date_confidence,
+        documents.header_date_raw,
+        left(groups.copy_group_doc_id, 16) as copy_group_id,
+        groups.copy_group_size,
+        documents.run_id,
+        documents.ingested_at
+    from staging.stg_documents as documents
+    join intermediate.int_document_parts as parts
+        using (doc_id)
+    join intermediate.int_article_dates as dates
+        using (doc_id)
+    join intermediate.int_copy_groups as groups
+        using (doc_id)
+    where documents.doc_id not in (select doc_id from intermediate.int_rejected_documents)
+)
+
+select
+    article_id, -- stable id: the first 16 hex digits of doc_id, suffixed -fN for fragments
+    doc_id, -- sha256 of the normalized document text it came from
+    source_id, -- the record's id or the raw file path (with :LINE for JSONL)
+    url, -- the article's url, when the record had one
+    outlet, -- who published it: the record's outlet, else the url's host
+    outlet_domain, -- the host of the url, without www.
+    wire_agency, -- the agency the text is credited to (dateline, credit line, "(AFP)")
+    title, -- the headline, when the record or the text has one
+    dateline, -- the place in the dateline ("ISTANBUL")
+    body, -- the article text without header, title, dateline, credits and appended teasers
+    credits, -- credit lines moved out of the body ("Photo: Reuters / ...")
+    published_date, -- the publication date after normalization
+    date_source, -- which evidence decided published_date (see date_evidence)
+    date_confidence, -- 0-1, how clearly that date beat the runner-up
+    header_date_raw, -- the " date ..." header exactly as found
+    copy_group_id, -- articles that are copies of the same text share it
+    copy_group_size, -- how many articles are in the copy group
+    copy_group_id as story_id, -- articles about the same event share it
+    false as is_fragment, -- false: this row is the document's article
+    null::varchar as fragment_kind, -- for fragments: what kind (appended_teaser)
+    null::varchar as fragment_of, -- for fragments: the article_id it was split off
+    run_id, -- the run that ingested the document
+    ingested_at -- when it was ingested
+from articles
+
+union all
+
+select
+    left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
+    fragments.doc_id,
+    articles.source_id,
+    articles.url,
+    articles.outlet,
+    articles.outlet_domain,
+    null,
+    null,
+    null,
+    fragments.fragment_text,
+    null,
+    null,
+    'none',
+    0.0,
+    articles.header_date_raw,
+    left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
+    1,
+    left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
+    true,
+    fragments.fragment_kind,
+    articles.article_id,
+    articles.run_id,
+    articles.ingested_at
+from intermediate.int_fragments as fragments
+join articles
+    using (doc_id)

@@ -1,0 +1,121 @@
+"""Shared fixtures: one Prefect test server per session, and runners for SQL models on DuckDB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+# Before Prefect is imported anywhere: its home and results live in a throwaway folder.
+PREFECT_HOME = Path(tempfile.mkdtemp(prefix="copydesk-prefect-"))
+os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
+os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "results")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from flows.ingest import DOCUMENT_SCHEMA, QUARANTINE_SCHEMA, doc_id_of, normalize_text  # noqa: E402
+from flows.settings import PROJECT_ROOT, quiet_environment  # noqa: E402
+from flows.warehouse import RUNS_SCHEMA, build_models, install_macros, load_models  # noqa: E402
+
+quiet_environment()
+SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server for every flow test (starting one costs 7-18 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def seeds(tmp_path) -> Path:
+    """A raw folder holding a copy of the five bundled seed dumps."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS_DIR, raw)
+    return raw
+
+
+def document(text: str, **metadata) -> dict:
+    """A lake row as ingest writes it, for feeding models directly."""
+    normalized = normalize_text(text)
+    now = metadata.pop("ingested_at", datetime(2026, 1, 15, tzinfo=UTC))
+    row = {name: None for name in DOCUMENT_SCHEMA.names}
+    row.update(
+        doc_id=doc_id_of(normalized),
+        source_id=metadata.pop("source_id", f"fixture-{doc_id_of(normalized)[:8]}.txt"),
+        source_path="fixture.txt",
+        format="txt",
+        encoding="utf-8",
+        byte_size=len(normalized.encode()),
+        text=normalized,
+        ingested_at=now,
+        ingest_date=now.date(),
+        run_id="test-run",
+    )
+    row.update(metadata)
+    return row
+
+
+def seed_documents() -> list[dict]:
+    return [
+        document(path.read_text(encoding="utf-8"), source_id=path.name)
+        for path in sorted(SEEDS_DIR.glob("*.txt"))
+    ]
+
+
+def build_warehouse(documents: list[dict], until: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse built by every model (or those up to `until`) from given documents."""
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    sources = {
+        "documents": pa.Table.from_pylist(documents, schema=DOCUMENT_SCHEMA),
+        "quarantine": QUARANTINE_SCHEMA.empty_table(),
+        "runs": RUNS_SCHEMA.empty_table(),
+    }
+    for name, table in sources.items():
+        conn.register(f"lake_{name}", table)
+        conn.execute(f"create table raw.{name} as select * from lake_{name}")
+    models = load_models()
+    if until:
+        names = [model.table for model in models]
+        models = models[: names.index(until) + 1]
+    build_models(conn, models)
+    return conn
+
+
+def run_model(table: str, inputs: dict[str, list[dict]]) -> list[dict]:
+    """Run one model's SQL on in-memory DuckDB over the given input tables; returns its rows."""
+    conn = duckdb.connect()
+    for name, rows in inputs.items():
+        schema_name = name.split(".")[0]
+        conn.execute(f"create schema if not exists {schema_name}")
+        conn.register("input_rows", pa.Table.from_pylist(rows))
+        conn.execute(f"create table {name} as select * from input_rows")
+        conn.unregister("input_rows")
+    install_macros(conn)
+    model = next(model for model in load_models() if model.table == table)
+    cursor = conn.execute(model.sql)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def query(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cursor = conn.execute(sql, params or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def pytest_unconfigure(config):
+    """Collect DuckDB objects caught in reference cycles (GX, Prefect) before the interpreter
+    exits; otherwise DuckDB's bindings print a page of spurious "leaked instance" warnings."""
+    import gc
+
+    gc.collect()

@@ -1,0 +1,106 @@
+"""The copydesk command, called through its entry point."""
+
+import json
+
+import pytest
+
+from flows.cli import main
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, prefect_server):
+    """A data folder with the seeds published by `copydesk run`."""
+    import shutil
+
+    from tests.conftest import SEEDS_DIR
+
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS_DIR, root / "raw")
+    assert main(["run", "--raw", str(root / "raw"), "--data", str(root / "data")]) == 0
+    return root / "data"
+
+
+def test_run_prints_the_summary(published, capsys):
+    # The module fixture ran it; run again to see the summary of a night with nothing new.
+    assert main(["run", "--raw", str(published.parent / "raw"), "--data", str(published)]) == 0
+    out = capsys.readouterr().out
+    assert "documents read          5  (new 0, already in the lake 5" in out
+    assert "articles published      5  (+ 4 fragments)" in out
+    assert "dates repaired          1" in out
+    assert "articles        marts    passed" in out
+    assert "quality report" in out and "index.html" in out
+
+
+def test_sql_prints_a_table_with_types_and_row_count(published, capsys):
+    assert (
+        main(
+            [
+                "sql",
+                "--data",
+                str(published),
+                "select source_id, published_date from articles where source_id like '003%'",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["source_id", "|", "published_date"]
+    assert out[1].split() == ["varchar", "|", "date"]
+    assert "003_53b6467d699949e3.txt | 2025-06-02" in out[3]
+    assert out[-1].startswith("1 row in")
+
+
+def test_sql_csv_and_json(published, capsys):
+    assert (
+        main(["sql", "--data", str(published), "--format", "csv", "select 1 as a, 'x' as b"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == ["a,b", "1,x"]
+    assert (
+        main(
+            [
+                "sql",
+                "--data",
+                str(published),
+                "--format",
+                "json",
+                "select count(*) as n from articles",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out) == [{"n": 9}]
+
+
+def test_sql_reads_the_query_from_a_file(published, tmp_path, capsys):
+    query = tmp_path / "q.sql"
+    query.write_text("select count(*) as n from articles where not is_fragment")
+    assert main(["sql", "--data", str(published), "--format", "csv", "--file", str(query)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "5"]
+
+
+def test_bad_sql_fails_with_duckdbs_error(published, capsys):
+    assert main(["sql", "--data", str(published), "select nope from articles"]) == 1
+    assert 'Referenced column "nope" not found' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "select * from read_text('/etc/passwd')",
+        "copy articles to '/tmp/copydesk-leak.csv'",
+        "attach '/tmp/copydesk-other.duckdb' as other",
+        "install httpfs",
+        "set enable_external_access = true",
+        "create table hack as select 1",
+    ],
+)
+def test_sql_cannot_touch_files_or_write(published, statement, capsys):
+    assert main(["sql", "--data", str(published), statement]) == 1
+    assert capsys.readouterr().err.startswith("copydesk sql:")
+
+
+def test_schema_lists_tables_and_column_meanings(published, capsys):
+    assert main(["schema", "--data", str(published)]) == 0
+    out = capsys.readouterr().out
+    assert "main.articles" in out
+    assert "published_date" in out and "the publication date after normalization" in out

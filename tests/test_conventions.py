@@ -1,0 +1,44 @@
+"""House rules a newcomer can rely on: headers on every model, a suite for every mart."""
+
+import json
+
+from flows.gates import load_suites
+from flows.settings import EXPECTATIONS_DIR, SQL_DIR
+from flows.warehouse import load_models
+
+PREFIXES = {"staging": "stg_", "intermediate": "int_"}
+
+
+def test_every_sql_file_opens_with_a_comment_saying_what_a_row_is_and_why():
+    for path in sorted(SQL_DIR.glob("**/*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("-- "), f"{path} has no header comment"
+        header = " ".join(line for line in lines if line.startswith("--"))
+        assert "why" in header.lower(), f"{path}: the header should say why the model exists"
+
+
+def test_model_file_names_carry_their_layer_prefix():
+    for model in load_models():
+        prefix = PREFIXES.get(model.layer)
+        if prefix:
+            assert model.name.startswith(prefix), model.path
+
+
+def test_every_mart_has_a_suite_named_like_it():
+    suites = {s["name"]: s for s in load_suites()}
+    for model in load_models():
+        if model.layer == "marts":
+            assert model.name in suites, f"mart {model.name} has no expectations/{model.name}.json"
+            assert suites[model.name]["meta"]["table"] == model.table
+
+
+def test_suites_are_pretty_printed_and_every_expectation_says_why():
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        suite = json.loads(text)
+        assert text == json.dumps(suite, indent=2, ensure_ascii=False) + "\n", (
+            f"{path} is not pretty-printed"
+        )
+        for expectation in suite["expectations"]:
+            assert expectation["meta"].get("why"), f"{path}: {expectation['type']} has no why"
+            assert expectation["severity"] in {"critical", "warning"}

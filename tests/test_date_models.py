@@ -1,0 +1,116 @@
+"""Date normalization: evidence in, one published_date with its source and confidence out."""
+
+from datetime import UTC, date, datetime
+
+from tests.conftest import build_warehouse, document, query, seed_documents
+
+
+def dates_by_source(conn) -> dict[str, tuple]:
+    rows = query(
+        conn,
+        "select source_id, published_date, date_source, date_confidence from articles"
+        " where not is_fragment",
+    )
+    return {
+        r["source_id"]: (r["published_date"], r["date_source"], r["date_confidence"]) for r in rows
+    }
+
+
+def date_of(text: str, **metadata) -> tuple:
+    conn = build_warehouse([document(text, source_id="only", **metadata)])
+    return dates_by_source(conn)["only"][:2]
+
+
+def test_seeds_are_dated_as_their_stories_say():
+    dates = dates_by_source(build_warehouse(seed_documents()))
+    assert dates["000_26e8e96977f2cfc8.txt"][:2] == (date(2025, 6, 2), "header")
+    assert dates["001_e310add10be32e4f.txt"][:2] == (date(2025, 6, 2), "header")
+    # " date 2025-02-06" on a story of Monday 2 June: its "Monday" is a Thursday in February.
+    assert dates["003_53b6467d699949e3.txt"][:2] == (date(2025, 6, 2), "header_inverted")
+    # No header: its copies say Monday 2 June, and it says "yesterday" where they say "Monday".
+    assert dates["002_0a0d1ceab96d88ad.txt"][:2] == (date(2025, 6, 3), "copy_group")
+
+
+def test_repair_of_seed_003_shows_its_evidence():
+    conn = build_warehouse(seed_documents())
+    evidence = query(
+        conn,
+        "select candidate_date, evidence_kind, is_chosen from date_evidence"
+        " join articles using (article_id) where source_id like '003%' order by all",
+    )
+    chosen = {(e["candidate_date"], e["evidence_kind"]) for e in evidence if e["is_chosen"]}
+    assert (date(2025, 6, 2), "header_swapped") in chosen
+    assert (date(2025, 6, 2), "copy_group") in chosen
+    assert {e["evidence_kind"] for e in evidence if not e["is_chosen"]} == {"header"}
+    assert query(conn, "select header_date_raw from articles where source_id like '003%'")[0] == {
+        "header_date_raw": "2025-02-06"
+    }
+
+
+def test_unambiguous_header_is_kept():
+    assert date_of(" date 2025-06-15 PARIS: The minister said on Sunday it would go ahead.") == (
+        date(2025, 6, 15),
+        "header",
+    )
+
+
+def test_inverted_header_is_repaired_from_weekdays_alone():
+    text = (
+        " date 2025-02-06 ISTANBUL: Officials met on Monday for talks."
+        "\n\nThey arrived on Sunday evening.\n\nMonday's meeting lasted an hour."
+    )
+    assert date_of(text) == (date(2025, 6, 2), "header_inverted")
+
+
+def test_inverted_header_is_repaired_from_a_stated_month_day():
+    text = " date 2025-02-06 ISTANBUL: Ukraine said (Jun 2) it was ready to take steps for peace."
+    assert date_of(text) == (date(2025, 6, 2), "header_inverted")
+
+
+def test_ambiguous_header_without_evidence_is_kept_and_marked():
+    text = " date 2025-03-04 BERLIN: The committee published its annual report on the economy."
+    assert date_of(text) == (date(2025, 3, 4), "header_ambiguous")
+
+
+def test_correct_ambiguous_header_with_matching_weekday_is_not_swapped():
+    # 2025-03-04 is a Tuesday; the swapped 2025-04-03 is a Thursday.
+    text = " date 2025-03-04 BERLIN: The committee said on Tuesday that growth would slow."
+    assert date_of(text)[0] == date(2025, 3, 4)
+
+
+def test_impossible_header_is_read_day_first_when_that_is_a_date():
+    assert date_of(" date 2025-13-05 ROME: A report was published on the budget today.") == (
+        date(2025, 5, 13),
+        "header_impossible_swapped",
+    )
+
+
+def test_header_after_the_fetch_is_not_plausible():
+    fetched = datetime(2025, 6, 4, 8, tzinfo=UTC)
+    published, source = date_of(
+        " date 2025-12-30 OSLO: The talks ended on Tuesday without a deal.", fetched_at=fetched
+    )
+    assert published is None or published <= date(2025, 6, 5)
+    assert source != "header"
+
+
+def test_url_dates_an_article_without_header():
+    assert date_of(
+        "The council voted on the proposal after a long debate.",
+        url="https://www.example.com/news/2025/06/04/council-votes/",
+    ) == (date(2025, 6, 4), "url")
+
+
+def test_dateline_month_day_takes_its_year_from_the_fetch():
+    fetched = datetime(2025, 4, 2, 6, tzinfo=UTC)
+    assert date_of(
+        "KUALA LUMPUR, April 1 (AFP) - Malaysia said it would raise the minimum wage.",
+        fetched_at=fetched,
+    ) == (date(2025, 4, 1), "dateline")
+
+
+def test_confidence_is_a_share_and_none_means_zero():
+    dates = dates_by_source(build_warehouse(seed_documents()))
+    for _published, source, confidence in dates.values():
+        assert 0 <= confidence <= 1
+        assert (confidence == 0) == (source == "none")

@@ -1,0 +1,90 @@
+"""Quality gates: each suite passes good rows and fails a one-row bad table."""
+
+import duckdb
+import pytest
+
+from flows.gates import GateFailed, QualityContext, load_suites, read_gated_rows, run_gate
+from tests.conftest import build_warehouse, seed_documents
+
+
+@pytest.fixture(scope="module")
+def quality(tmp_path_factory):
+    return QualityContext(tmp_path_factory.mktemp("quality"))
+
+
+@pytest.fixture(scope="module")
+def seed_warehouse():
+    return build_warehouse(seed_documents())
+
+
+def check_articles(conn, quality):
+    articles = next(s for s in load_suites() if s["name"] == "articles")
+    return quality.validate(articles, read_gated_rows(conn, articles, "test-run"), "test-run")
+
+
+def test_the_seed_warehouse_passes_every_marts_gate(seed_warehouse, quality):
+    results = run_gate(seed_warehouse, "marts", "test-run", quality)
+    assert {r.suite for r in results} == {"articles", "copy_pairs", "date_evidence", "quarantine"}
+    assert all(r.passed for r in results)
+
+
+def bad_articles_table() -> duckdb.DuckDBPyConnection:
+    """A one-row articles table whose date confidence is out of range."""
+    conn = build_warehouse(seed_documents())
+    conn.execute("create or replace table main.articles as select * from main.articles limit 1")
+    conn.execute("update main.articles set date_confidence = 1.7")
+    return conn
+
+
+def test_a_one_row_bad_articles_table_fails_its_suite_with_the_row_named(quality):
+    conn = bad_articles_table()
+    article_id = conn.execute("select article_id from main.articles").fetchall()[0][0]
+    with pytest.raises(GateFailed) as failure:
+        run_gate(conn, "marts", "test-run", quality)
+    message = str(failure.value)
+    assert "gate 'articles'" in message
+    assert "expect_column_values_to_be_between(date_confidence)" in message
+    assert article_id in message
+
+
+def test_duplicated_document_rows_fail_the_one_article_per_document_rule(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute(
+        "insert into main.articles select * replace (article_id || '-dup' as article_id)"
+        " from main.articles where not is_fragment limit 1"
+    )
+    result = check_articles(conn, quality)
+    failed = {(o.expectation, o.column) for o in result.failed_critical}
+    assert failed == {("expect_column_values_to_be_unique", "doc_id")}
+
+
+def test_unknown_date_source_fails(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute("update main.articles set date_source = 'guess' where source_id like '000%'")
+    result = check_articles(conn, quality)
+    assert [o.column for o in result.failed_critical] == ["date_source"]
+
+
+def test_warnings_are_recorded_but_do_not_block(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute("update main.articles set published_date = null where source_id like '000%'")
+    result = check_articles(conn, quality)
+    assert result.passed
+    assert [o.column for o in result.warnings] == ["published_date"]
+
+
+def test_a_bad_lake_row_fails_the_ingest_gate(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute("create or replace table raw.documents as select * from raw.documents limit 1")
+    conn.execute("update raw.documents set doc_id = 'not-a-hash'")
+    with pytest.raises(GateFailed, match="expect_column_values_to_match_regex\\(doc_id\\)"):
+        run_gate(conn, "ingest", "test-run", quality)
+
+
+def test_the_ingest_gate_checks_only_the_current_runs_rows(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute(
+        "update raw.documents set doc_id = 'bad', run_id = 'an-old-run' where source_id like '000%'"
+    )
+    results = run_gate(conn, "ingest", "test-run", quality)
+    assert results[0].rows_checked == 4

@@ -1,0 +1,172 @@
+"""Ingest: every format and encoding read, bad input quarantined with a reason, nothing twice."""
+
+import gzip
+import json
+import os
+
+import pyarrow.dataset as pads
+import pytest
+
+from flows.ingest import ingest
+
+
+def lake_rows(lake, kind="documents"):
+    files = sorted((lake / kind).glob("*/*.parquet"))
+    if not files:
+        return []
+    return pads.dataset(files, format="parquet").to_table().to_pylist()
+
+
+@pytest.fixture
+def raw(tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def lake(tmp_path):
+    return tmp_path / "lake"
+
+
+def test_the_seeds_become_five_documents_and_a_second_ingest_adds_nothing(seeds, lake):
+    first = ingest(seeds, lake, "run-1")
+    assert (first.files_listed, first.documents_new, first.records_bad) == (5, 5, 0)
+    second = ingest(seeds, lake, "run-2")
+    assert (second.documents_new, second.documents_duplicate) == (0, 5)
+    rows = lake_rows(lake)
+    assert len(rows) == 5
+    assert {r["source_id"] for r in rows} == {p.name for p in seeds.iterdir()}
+    assert all(len(r["doc_id"]) == 64 and r["format"] == "txt" for r in rows)
+
+
+def test_jsonl_keeps_good_lines_around_a_broken_one(raw, lake):
+    lines = [
+        json.dumps(
+            {"id": "a1", "text": "First story text.", "url": "https://x.com/a", "outlet": "X"}
+        ),
+        '{"text": "broken json',
+        json.dumps(
+            {
+                "text": "Third story text.",
+                "fetched_at": "2025-06-03T08:00:00Z",
+                "date": "2025-06-02",
+            }
+        ),
+        json.dumps({"title": "no text field"}),
+    ]
+    (raw / "feed.jsonl").write_text("\n".join(lines) + "\n")
+    report = ingest(raw, lake, "run-1")
+    assert (report.records_read, report.documents_new, report.records_bad) == (4, 2, 2)
+    docs = {r["source_id"]: r for r in lake_rows(lake)}
+    assert set(docs) == {"a1", "feed.jsonl:3"}
+    assert docs["a1"]["url"] == "https://x.com/a" and docs["a1"]["outlet_hint"] == "X"
+    assert docs["feed.jsonl:3"]["date_hint"] == "2025-06-02"
+    assert docs["feed.jsonl:3"]["fetched_at"].isoformat() == "2025-06-03T08:00:00+00:00"
+    reasons = {r["source_id"]: r["reason"] for r in lake_rows(lake, "quarantine")}
+    assert reasons["feed.jsonl:2"].startswith("invalid JSON")
+    assert reasons["feed.jsonl:4"] == "no article text"
+
+
+def test_gzipped_jsonl_and_a_truncated_gzip(raw, lake):
+    body = (
+        json.dumps({"text": "Zipped story one."})
+        + "\n"
+        + json.dumps({"text": "Zipped story two."})
+        + "\n"
+    ).encode()
+    (raw / "good.jsonl.gz").write_bytes(gzip.compress(body))
+    many = "".join(
+        json.dumps({"text": f"Story number {i} of the long feed."}) + "\n" for i in range(5000)
+    )
+    compressed = gzip.compress(many.encode())
+    (raw / "cut.jsonl.gz").write_bytes(compressed[: len(compressed) // 2])
+    report = ingest(raw, lake, "run-1")
+    # The good file's two records, and the cut file's records up to the break, are all kept.
+    assert 2 < report.documents_new < 5002
+    reasons = [r["reason"] for r in lake_rows(lake, "quarantine")]
+    assert any("compressed stream broken" in reason for reason in reasons)
+
+
+def test_news_please_json(raw, lake):
+    article = {
+        "maintext": "The news-please body.",
+        "title": "A title",
+        "date_publish": "2025-06-02 10:00:00",
+        "source_domain": "japantimes.co.jp",
+        "url": "https://www.japantimes.co.jp/news/2025/06/02/x/",
+        "date_download": "2025-06-02 12:00:00",
+    }
+    (raw / "article.json").write_text(json.dumps(article))
+    ingest(raw, lake, "run-1")
+    row = lake_rows(lake)[0]
+    assert (row["format"], row["title_hint"], row["outlet_hint"]) == (
+        "json",
+        "A title",
+        "japantimes.co.jp",
+    )
+    assert row["text"] == "The news-please body."
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("\ufeffBOM story “quoted”.".encode(), "utf-8-sig"),
+        ("UTF-16 story “quoted”.".encode("utf-16"), "utf-16"),
+        ("Windows story “quoted”.".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_encodings_decode_to_the_same_text(raw, lake, data, encoding):
+    (raw / "story.txt").write_bytes(data)
+    ingest(raw, lake, "run-1")
+    row = lake_rows(lake)[0]
+    assert row["encoding"] == encoding
+    assert "“quoted”" in row["text"] and "\ufeff" not in row["text"]
+
+
+def test_mojibake_is_repaired_and_flagged(raw, lake):
+    (raw / "moji.txt").write_bytes("Europe’s largest conflict".encode().decode("cp1252").encode())
+    ingest(raw, lake, "run-1")
+    row = lake_rows(lake)[0]
+    assert row["text"] == "Europe’s largest conflict"
+    assert row["repairs"] == "mojibake"
+
+
+def test_line_endings_do_not_change_the_doc_id(raw, lake):
+    (raw / "unix.txt").write_bytes(b"Line one.\nLine two.\n")
+    (raw / "dos.txt").write_bytes(b"Line one.\r\nLine two.\r\n")
+    (raw / "mac.txt").write_bytes(b"Line one.\rLine two.\r")
+    report = ingest(raw, lake, "run-1")
+    assert (report.documents_new, report.documents_duplicate) == (1, 2)
+
+
+def test_empty_whitespace_and_binary_files_are_quarantined_with_reasons(raw, lake):
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "blank.txt").write_bytes(b"  \n\t\n")
+    (raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (raw / "good.txt").write_text("A story that is fine.")
+    report = ingest(raw, lake, "run-1")
+    assert (report.files_listed, report.files_accepted, report.files_quarantined) == (4, 1, 3)
+    reasons = {r["source_id"]: r["reason"] for r in lake_rows(lake, "quarantine")}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.txt"] == "empty file"
+    assert reasons["image.txt"].startswith("binary content")
+
+
+def test_pipes_links_outside_and_unknown_types_are_skipped_not_read(raw, lake, tmp_path):
+    os.mkfifo(raw / "pipe.txt")  # reading it would block forever
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for ingest")
+    (raw / "link.txt").symlink_to(outside)
+    (raw / "notes.md").write_text("# readme")
+    (raw / "b[1] ünï code.txt").write_text("A story with an awkward file name.")
+    report = ingest(raw, lake, "run-1")
+    assert report.documents_new == 1 and report.files_skipped == 3
+    assert any("pipe" in line for line in report.skipped)
+    assert any("outside the raw folder" in line for line in report.skipped)
+    assert lake_rows(lake)[0]["source_id"] == "b[1] ünï code.txt"
+
+
+def test_no_temp_files_are_left_in_the_lake(seeds, lake):
+    ingest(seeds, lake, "run-1")
+    assert not list(lake.glob("**/.*.tmp"))

@@ -1,0 +1,173 @@
+"""The nightly flow end to end on the seeds, under one shared Prefect test server."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from flows.gates import GateFailed
+from flows.nightly import RunRefused, nightly, run_lock
+from flows.settings import EXPECTATIONS_DIR, Settings
+from tests.conftest import query
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def warehouse_rows(data_dir, sql):
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        return query(conn, sql)
+
+
+def file_digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
+    data = tmp_path / "data"
+    summary = nightly(raw_dir=str(seeds), data_dir=str(data))
+    assert summary.status == "published"
+    assert summary.ingest["documents_new"] == 5
+    assert summary.counts == {"articles": 5, "fragments": 4, "dates_repaired": 1, "quarantined": 0}
+    assert [g["suite"] for g in summary.gates] == [
+        "documents",
+        "stg_documents",
+        "articles",
+        "copy_pairs",
+        "date_evidence",
+        "quarantine",
+        "runs",
+    ]
+    dates = {
+        r["source_id"][:3]: str(r["published_date"])
+        for r in warehouse_rows(
+            data, "select source_id, published_date from articles where not is_fragment"
+        )
+    }
+    assert dates["000"] == dates["001"] == dates["003"] == "2025-06-02"
+    runs = warehouse_rows(data, "select status, articles_published, gates from runs")
+    assert (
+        len(runs) == 1 and runs[0]["status"] == "published" and runs[0]["articles_published"] == 5
+    )
+    assert {g["suite"] for g in json.loads(runs[0]["gates"])} >= {"documents", "articles"}
+    assert (
+        data / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    ).exists()
+    assert not list(data.glob(".warehouse.*"))
+
+
+def test_a_second_run_on_the_same_input_adds_nothing_and_keeps_the_history(seeds, tmp_path):
+    data = tmp_path / "data"
+    nightly(raw_dir=str(seeds), data_dir=str(data))
+    before = warehouse_rows(
+        data, "select article_id, published_date, body from articles order by 1"
+    )
+    second = nightly(raw_dir=str(seeds), data_dir=str(data))
+    assert (second.ingest["documents_new"], second.ingest["documents_duplicate"]) == (0, 5)
+    assert (
+        warehouse_rows(data, "select article_id, published_date, body from articles order by 1")
+        == before
+    )
+    assert len(warehouse_rows(data, "select * from runs")) == 2
+    assert (data / "warehouse.previous.duckdb").exists()
+
+
+def test_a_failed_gate_stops_the_run_and_leaves_the_published_warehouse_untouched(
+    seeds, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    nightly(raw_dir=str(seeds), data_dir=str(data))
+    published = data / "warehouse.duckdb"
+    digest = file_digest(published)
+
+    strict = tmp_path / "strict-expectations"
+    shutil.copytree(EXPECTATIONS_DIR, strict)
+    articles = json.loads((strict / "articles.json").read_text())
+    articles["expectations"].append(
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"max_value": 2},
+            "severity": "critical",
+            "meta": {"why": "a stricter suite a user might write"},
+        }
+    )
+    (strict / "articles.json").write_text(json.dumps(articles, indent=2))
+    monkeypatch.setenv("COPYDESK_EXPECTATIONS", str(strict))
+    (seeds / "extra.txt").write_text("A new story arrives tonight and is long enough to publish.")
+
+    with pytest.raises(
+        GateFailed, match="(?s)gate .articles.*expect_table_row_count_to_be_between"
+    ):
+        nightly(raw_dir=str(seeds), data_dir=str(data))
+
+    assert file_digest(published) == digest
+    assert not list(data.glob(".warehouse.*"))
+    # The publish stage never ran: the published run log still has only the first run.
+    assert len(warehouse_rows(data, "select * from runs")) == 1
+    statuses = sorted(
+        r["status"]
+        for r in duckdb.sql(f"select status from '{data}/lake/runs/*/*.parquet'").fetchall()
+        for r in [{"status": r[0]}]
+    )
+    assert statuses == ["failed", "published"]
+
+
+def test_a_reader_held_open_in_another_process_does_not_block_the_run(seeds, tmp_path):
+    data = tmp_path / "data"
+    nightly(raw_dir=str(seeds), data_dir=str(data))
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys
+                conn = duckdb.connect({str(data / "warehouse.duckdb")!r}, read_only=True)
+                print(conn.execute("select count(*) from articles").fetchall()[0][0], flush=True)
+                sys.stdin.readline()
+                print(conn.execute("select count(*) from articles").fetchall()[0][0], flush=True)
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "9"
+        (seeds / "extra.txt").write_text(
+            "A new story arrives tonight and is long enough to publish."
+        )
+        summary = nightly(raw_dir=str(seeds), data_dir=str(data))
+        assert summary.status == "published"
+        # The open reader keeps its consistent old snapshot; new readers see the new warehouse.
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "9"
+        assert warehouse_rows(data, "select count(*) as n from articles")[0]["n"] == 10
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_a_missing_or_empty_raw_folder_is_refused(tmp_path):
+    data = tmp_path / "data"
+    with pytest.raises(RunRefused, match="missing folder"):
+        nightly(raw_dir=str(tmp_path / "nope"), data_dir=str(data))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RunRefused, match="no .txt"):
+        nightly(raw_dir=str(tmp_path / "empty"), data_dir=str(data))
+    assert not (data / "warehouse.duckdb").exists()
+
+
+def test_a_second_writer_is_refused_while_a_run_holds_the_lock(seeds, tmp_path):
+    data = tmp_path / "data"
+    with (
+        run_lock(Settings.from_env(str(seeds), str(data))),
+        pytest.raises(RunRefused, match="in progress"),
+    ):
+        nightly(raw_dir=str(seeds), data_dir=str(data))

@@ -1,0 +1,153 @@
+"""Staging and clean-up models: given documents in, parsed rows out (in-memory DuckDB, no mocks)."""
+
+from datetime import date
+
+from tests.conftest import build_warehouse, document, query, run_model, seed_documents
+
+
+def parse(text: str, **metadata) -> dict:
+    rows = run_model("staging.stg_documents", {"raw.documents": [document(text, **metadata)]})
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_seed_style_header_is_split_from_dateline_and_body():
+    row = parse(
+        " date 2025-06-02 ISTANBUL: Ukraine said Monday (Jun 2) it was ready.\n\nMore text."
+    )
+    assert row["header_date_raw"] == "2025-06-02"
+    assert row["header_date"] == date(2025, 6, 2)
+    assert row["dateline"] == "ISTANBUL"
+    assert row["body_text"].startswith("Ukraine said Monday (Jun 2)")
+
+
+def test_impossible_header_is_kept_raw_but_not_used_as_a_date():
+    row = parse(" date 2025-13-45 PARIS: Something happened today in the capital.")
+    assert row["header_date_raw"] == "2025-13-45"
+    assert row["header_date"] is None
+
+
+def test_title_and_standfirst_lines_before_a_blank_line():
+    row = parse(
+        "Russia, Ukraine hold peace talks in Turkiye\n"
+        "Delegations meet in Istanbul after a string of weekend drone attacks\n\n\n"
+        "ISTANBUL — Delegations from Russia and Ukraine met in Turkiye on Monday."
+    )
+    assert row["title"] == "Russia, Ukraine hold peace talks in Turkiye"
+    assert row["standfirst"].startswith("Delegations meet in Istanbul")
+    assert row["dateline"] == "ISTANBUL"
+    assert row["body_text"].startswith("Delegations from Russia")
+
+
+def test_a_first_paragraph_sentence_is_not_mistaken_for_a_title():
+    row = parse("Turkish Foreign Minister Hakan Fidan will mediate the talks.\n\nSecond paragraph.")
+    assert row["title"] is None
+    assert row["body_text"].startswith("Turkish Foreign Minister")
+
+
+def test_metadata_title_wins_over_parsed_title():
+    row = parse("Short headline here\n\nBody of the story.", title_hint="The real title")
+    assert row["title"] == "The real title"
+
+
+def test_wire_datelines_with_date_and_agency():
+    row = parse("KUALA LUMPUR, April 1 (AFP) - Malaysia said on Tuesday that it would act.")
+    assert (row["dateline"], row["dateline_date_text"], row["dateline_agency"]) == (
+        "KUALA LUMPUR",
+        "April 1",
+        "AFP",
+    )
+    assert row["body_text"].startswith("Malaysia said")
+    tass = parse("ISTANBUL, June 2. /TASS/. The talks began today.")
+    assert (tass["dateline"], tass["dateline_date_text"], tass["dateline_agency"]) == (
+        "ISTANBUL",
+        "June 2",
+        "TASS",
+    )
+    assert tass["body_text"].startswith("The talks began")
+
+
+def test_paragraphs_split_on_blank_lines_and_undo_wrapping():
+    doc = document("First paragraph that is\nwrapped over lines.\n\nSecond one.")
+    stg = run_model("staging.stg_documents", {"raw.documents": [doc]})
+    rows = run_model("staging.stg_paragraphs", {"staging.stg_documents": stg})
+    assert [r["paragraph_text"] for r in sorted(rows, key=lambda r: r["paragraph_no"])] == [
+        "First paragraph that is wrapped over lines.",
+        "Second one.",
+    ]
+
+
+def test_paragraphs_are_lines_when_the_text_has_no_blank_lines():
+    doc = document("Line one is a paragraph.\nLine two is another.\nLine three.")
+    stg = run_model("staging.stg_documents", {"raw.documents": [doc]})
+    rows = run_model("staging.stg_paragraphs", {"staging.stg_documents": stg})
+    assert len(rows) == 3
+
+
+def roles_of(conn, source_id):
+    return query(
+        conn,
+        "select role, paragraph_text from intermediate.int_paragraph_roles"
+        " join staging.stg_documents using (doc_id) where source_id = ? order by paragraph_no",
+        [source_id],
+    )
+
+
+def test_seed_002_teasers_and_photo_credit_leave_the_body():
+    conn = build_warehouse(seed_documents())
+    roles = roles_of(conn, "002_0a0d1ceab96d88ad.txt")
+    teasers = [r["paragraph_text"][:20] for r in roles if r["role"] == "teaser"]
+    assert teasers == [
+        "Four people jailed i",
+        "The collapse of the ",
+        "Poland is set to hol",
+        "DENIAL: Musk said th",
+    ]
+    credits = [r["paragraph_text"] for r in roles if r["role"] == "credit"]
+    assert credits == ["Photo: Reuters / Ukrainian Presidential Press Service"]
+    article = query(
+        conn,
+        "select body, credits from articles where source_id = '002_0a0d1ceab96d88ad.txt' and not is_fragment",
+    )[0]
+    assert "Birch glacier" not in article["body"] and "Photo: Reuters" not in article["body"]
+    assert article["body"].endswith("along the border.")
+    fragments = query(conn, "select fragment_kind, fragment_of from articles where is_fragment")
+    assert len(fragments) == 4 and {f["fragment_kind"] for f in fragments} == {"appended_teaser"}
+
+
+def test_agency_credit_line_is_moved_out_and_names_the_wire():
+    conn = build_warehouse(seed_documents())
+    row = query(
+        conn, "select body, credits, wire_agency from articles where source_id like '004%'"
+    )[0]
+    assert row["credits"] == ["Agencies - Xinhua"]
+    assert "Agencies - Xinhua" not in row["body"]
+    assert row["wire_agency"] == "Xinhua"
+
+
+def test_a_photo_credit_does_not_make_the_text_the_agencys():
+    text = (
+        " date 2025-06-03 LONDON: The prime minister spoke on Tuesday about the budget plans.\n\n"
+        "AP Photo/Kirsty Wigglesworth\n\nShe said the plan would be published next month."
+    )
+    conn = build_warehouse([document(text)])
+    row = query(conn, "select credits, wire_agency from articles")[0]
+    assert row["credits"] == ["AP Photo/Kirsty Wigglesworth"]
+    assert row["wire_agency"] is None
+
+
+def test_an_article_whose_last_paragraph_is_cut_short_keeps_it():
+    paragraphs = [f"Paragraph {i} of a normal story that ends properly." for i in range(6)]
+    text = "\n\n".join(paragraphs + ["The final paragraph was cut off by the crawler in the mid"])
+    conn = build_warehouse([document(text)])
+    assert query(conn, "select count(*) as n from articles where is_fragment")[0]["n"] == 0
+    assert query(conn, "select body from articles")[0]["body"].endswith("in the mid")
+
+
+def test_header_with_no_body_is_quarantined_not_published():
+    conn = build_warehouse(
+        [document(" date 2025-06-02 "), document("A real article body, long enough.")]
+    )
+    assert query(conn, "select count(*) as n from articles")[0]["n"] == 1
+    rejected = query(conn, "select reason, stage from quarantine")
+    assert rejected == [{"reason": "header with no article text", "stage": "transform"}]

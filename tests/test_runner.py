@@ -1,0 +1,68 @@
+"""The SQL runner: order from the SQL itself, comments into the catalog."""
+
+import duckdb
+import pytest
+
+from flows.warehouse import build_models, load_models, parse_model
+
+
+def test_every_model_comes_after_the_tables_it_reads():
+    models = load_models()
+    position = {model.table: i for i, model in enumerate(models)}
+    for model in models:
+        for dependency in model.depends_on:
+            if dependency in position:
+                assert position[dependency] < position[model.table], (model.table, dependency)
+
+
+def test_layers_map_to_schemas_and_marts_land_in_main():
+    tables = {model.table for model in load_models()}
+    assert "staging.stg_documents" in tables
+    assert "main.articles" in tables
+    assert all(t.split(".")[0] in {"staging", "intermediate", "main"} for t in tables)
+
+
+def test_unqualified_table_references_are_refused(tmp_path):
+    path = tmp_path / "staging" / "stg_bad.sql"
+    path.parent.mkdir()
+    path.write_text("-- bad\n-- bad\nselect * from documents\n")
+    with pytest.raises(ValueError, match="schema.table"):
+        parse_model(path, "staging")
+
+
+def test_reading_a_table_no_model_builds_is_refused(tmp_path):
+    for layer in ("staging", "intermediate", "marts"):
+        (tmp_path / layer).mkdir()
+    (tmp_path / "marts" / "orphan.sql").write_text(
+        "-- row\n-- why\nselect * from intermediate.nothing\n"
+    )
+    with pytest.raises(ValueError, match="intermediate.nothing"):
+        load_models(tmp_path)
+
+
+def test_header_and_column_comments_reach_the_catalog():
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw.documents as select 'x' as doc_id")
+    model = next(m for m in load_models() if m.table == "staging.stg_documents")
+    assert model.description.startswith("One row per distinct document")
+    assert model.column_comments["header_date_raw"].startswith('the " date ..." header')
+    import pyarrow as pa
+
+    from flows.ingest import DOCUMENT_SCHEMA
+    from tests.conftest import document
+
+    conn.register(
+        "docs", pa.Table.from_pylist([document("Some text here.")], schema=DOCUMENT_SCHEMA)
+    )
+    conn.execute("create or replace table raw.documents as select * from docs")
+    build_models(conn, [model])
+    comment = conn.execute(
+        "select comment from duckdb_tables() where table_name = 'stg_documents'"
+    ).fetchall()[0][0]
+    assert comment == model.description
+    column_comment = conn.execute(
+        "select comment from duckdb_columns() where table_name = 'stg_documents'"
+        " and column_name = 'header_date_raw'"
+    ).fetchall()[0][0]
+    assert column_comment == model.column_comments["header_date_raw"]
