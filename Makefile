@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: setup run test lint lock clean
+.PHONY: setup run test lint lock clean bench-quality
 
 setup: $(INSTALLED)
 
@@ -26,6 +26,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Date accuracy on real articles with planted corruptions (not part of `make test`).
+bench-quality: setup
+	$(BIN)/python bench/quality.py
 
 lint: setup
 	$(BIN)/ruff check flows tests

@@ -186,6 +186,30 @@ def register_sources(conn: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         conn.execute(view)
 
 
+def build_in_memory(documents: list[dict], until: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Every model (or those up to `until`) built in memory from lake-shaped document rows.
+
+    For tests and the quality benchmark: the same models as a nightly run, no files involved.
+    """
+    conn = duckdb.connect()
+    conn.execute(f"create schema {SOURCE_SCHEMA}")
+    sources = {
+        "documents": pa.Table.from_pylist(documents, schema=DOCUMENT_SCHEMA),
+        "quarantine": QUARANTINE_SCHEMA.empty_table(),
+        "runs": RUNS_SCHEMA.empty_table(),
+    }
+    for name, table in sources.items():
+        conn.register(f"lake_{name}", table)
+        copy = f"create table {SOURCE_SCHEMA}.{name} as select * from lake_{name}"  # noqa: S608
+        conn.execute(copy)
+        conn.unregister(f"lake_{name}")
+    models = load_models()
+    if until:
+        models = models[: [model.table for model in models].index(until) + 1]
+    build_models(conn, models)
+    return conn
+
+
 def drop_sources(conn: duckdb.DuckDBPyConnection) -> None:
     """The raw views point at this process's Arrow datasets; they must not outlive it."""
     conn.execute(f"drop schema if exists {SOURCE_SCHEMA} cascade")

@@ -18,9 +18,9 @@ os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "results")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from flows.ingest import DOCUMENT_SCHEMA, QUARANTINE_SCHEMA, doc_id_of, normalize_text  # noqa: E402
+from flows.ingest import DOCUMENT_SCHEMA, doc_id_of, normalize_text  # noqa: E402
 from flows.settings import PROJECT_ROOT, quiet_environment  # noqa: E402
-from flows.warehouse import RUNS_SCHEMA, build_models, install_macros, load_models  # noqa: E402
+from flows.warehouse import build_in_memory, install_macros, load_models  # noqa: E402
 
 quiet_environment()
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
@@ -73,22 +73,7 @@ def seed_documents() -> list[dict]:
 
 def build_warehouse(documents: list[dict], until: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse built by every model (or those up to `until`) from given documents."""
-    conn = duckdb.connect()
-    conn.execute("create schema raw")
-    sources = {
-        "documents": pa.Table.from_pylist(documents, schema=DOCUMENT_SCHEMA),
-        "quarantine": QUARANTINE_SCHEMA.empty_table(),
-        "runs": RUNS_SCHEMA.empty_table(),
-    }
-    for name, table in sources.items():
-        conn.register(f"lake_{name}", table)
-        conn.execute(f"create table raw.{name} as select * from lake_{name}")
-    models = load_models()
-    if until:
-        names = [model.table for model in models]
-        models = models[: names.index(until) + 1]
-    build_models(conn, models)
-    return conn
+    return build_in_memory(documents, until)
 
 
 def run_model(table: str, inputs: dict[str, list[dict]]) -> list[dict]:

@@ -29,6 +29,8 @@ def test_seeds_are_dated_as_their_stories_say():
     assert dates["003_53b6467d699949e3.txt"][:2] == (date(2025, 6, 2), "header_inverted")
     # No header: its copies say Monday 2 June, and it says "yesterday" where they say "Monday".
     assert dates["002_0a0d1ceab96d88ad.txt"][:2] == (date(2025, 6, 3), "copy_group")
+    # No header and no copy: the other articles of its story date "met ... on Monday" to 2 June.
+    assert dates["004_0c9012ae0086f524.txt"][:2] == (date(2025, 6, 2), "story")
 
 
 def test_repair_of_seed_003_shows_its_evidence():
@@ -114,3 +116,38 @@ def test_confidence_is_a_share_and_none_means_zero():
     for _published, source, confidence in dates.values():
         assert 0 <= confidence <= 1
         assert (confidence == 0) == (source == "none")
+
+
+def test_undated_article_takes_the_fetch_day_its_weekdays_point_to():
+    # Fetched Tuesday 3 June 02:00: published Tuesday or Monday; the text's "Monday" settles it.
+    fetched = datetime(2025, 6, 3, 2, tzinfo=UTC)
+    text = "Ministers met on Monday to agree the budget. On Monday evening they signed it."
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 2), "fetched_at")
+
+
+def test_late_fetch_without_other_evidence_means_the_same_day():
+    fetched = datetime(2025, 6, 3, 22, tzinfo=UTC)
+    assert date_of("The council approved the plan.", fetched_at=fetched) == (
+        date(2025, 6, 3),
+        "fetched_at",
+    )
+
+
+def test_inverted_header_is_repaired_when_the_fetch_rules_the_header_out():
+    # " date 2025-03-06" fetched on 6 March... no: fetched 3 June; 6 March is three months old.
+    fetched = datetime(2025, 6, 3, 9, tzinfo=UTC)
+    text = " date 2025-03-06 GENEVA: The agency published its report on the economy."
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 3), "header_inverted")
+
+
+def test_off_by_one_header_yields_to_the_outlets_dateline():
+    text = " date 2025-06-01 ISTANBUL, June 2. /TASS/. The delegations meet in Istanbul today."
+    assert date_of(text) == (date(2025, 6, 2), "dateline")
+
+
+def test_a_quoted_past_date_in_the_body_does_not_move_a_correct_header():
+    text = (
+        " date 2025-06-04 PARIS: The museum reopened on Wednesday."
+        "\n\nIt had closed on March 3, 2019 after a fire."
+    )
+    assert date_of(text) == (date(2025, 6, 4), "header")

@@ -1,5 +1,6 @@
 -- One row per time expression in an article's title and body: a weekday, a relative day
--- ("yesterday"), a month and day ("Jun 2", "16 May 2024") or a month and year ("February 2022").
+-- ("yesterday"), a month and day ("Jun 2", "16 May 2024"), a month and year ("February 2022") or a
+-- bare month ("in March").
 -- Why: the body is the evidence that confirms or contradicts a header date, and the only anchor
 -- an undated article has. Captions and credits were removed before, so their dates do not count.
 with texts as (
@@ -30,6 +31,10 @@ matches as (
                 || '(?:,? \d{4}\b)?'
                 || '|\b(?:January|February|March|April|May|June|July|August|September|October|November'
                 || '|December) \d{4}\b'
+                -- a bare month; "May" only after a preposition, since "may" is also a verb
+                || '|\b(?:January|February|March|April|June|July|August|September|October|November'
+                || '|December)\b'
+                || '|\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ee]arly|[Ll]ate|[Mm]id-?|[Oo]f|[Ll]ast|[Nn]ext|[Tt]his) ?May\b'
             )
         ) with ordinality as found(mention, mention_no)
 ),
@@ -59,9 +64,10 @@ select
     case
         when weekday_name <> '' then 'weekday'
         when month_number is not null and day_number is not null then 'month_day'
-        when month_number is not null then 'month_year'
+        when month_number is not null and year_number is not null then 'month_year'
+        when month_number is not null then 'month'
         else 'relative'
-    end as mention_kind, -- weekday, relative, month_day or month_year
+    end as mention_kind, -- weekday, relative, month_day, month_year or month (a bare month name)
     case
         when weekday_name <> ''
             then list_position(
@@ -84,7 +90,7 @@ select
         when 'last night' then -1
         when 'tomorrow' then 1
     end as relative_days, -- for relative mentions: days from the publication date
-    month_number, -- for month_day and month_year mentions
+    month_number, -- for month_day, month_year and month mentions
     case when month_number is not null then day_number end as day_of_month, -- for month_day mentions
     year_number as year_written, -- the year when the mention states one
     mention_no = 1 as is_first_mention -- the first time expression, usually the lead's event

@@ -20,6 +20,11 @@ select
             filter (where mentions.mention_kind = 'month_day'),
         []
     ) as month_days, -- stated month-days, with the year when written
+    coalesce(
+        list({'month': mentions.month_number, 'year': mentions.year_written})
+            filter (where mentions.mention_kind in ('month', 'month_year')),
+        []
+    ) as months, -- months named without a day, with the year when written
     arg_min(mentions.mention_kind, mentions.mention_no) as first_mention_kind, -- the lead's first time expression: its kind
     arg_min(mentions.relative_days, mentions.mention_no) as first_relative_days, -- ... days from publication, for "yesterday"/"today"
     arg_min(mentions.iso_weekday, mentions.mention_no) as first_iso_weekday -- ... its weekday, for "Monday"

@@ -39,7 +39,7 @@ with articles as (
                 ),
                 ''
             )
-        ) as wire_agency,
+        ) as own_wire_agency,
         documents.title,
         documents.dateline,
         parts.body,
@@ -50,6 +50,8 @@ with articles as (
         documents.header_date_raw,
         left(groups.copy_group_doc_id, 16) as copy_group_id,
         groups.copy_group_size,
+        left(stories.story_doc_id, 16) as story_id,
+        stories.story_size,
         documents.run_id,
         documents.ingested_at
     from staging.stg_documents as documents
@@ -58,6 +60,8 @@ with articles as (
     join intermediate.int_article_dates as dates
         using (doc_id)
     join intermediate.int_copy_groups as groups
+        using (doc_id)
+    join intermediate.int_stories as stories
         using (doc_id)
     where documents.doc_id not in (select doc_id from intermediate.int_rejected_documents)
 )
@@ -69,7 +73,11 @@ select
     url, -- the article's url, when the record had one
     outlet, -- who published it: the record's outlet, else the url's host
     outlet_domain, -- the host of the url, without www.
-    wire_agency, -- the agency the text is credited to (dateline, credit line, "(AFP)")
+    coalesce(
+        own_wire_agency,
+        -- Copies that lost the credit (seeds 001, 003) keep the agency their copies name.
+        mode(own_wire_agency) over (partition by copy_group_id)
+    ) as wire_agency, -- the agency the text is credited to: dateline, credit line, "(AFP)", or its copies'
     title, -- the headline, when the record or the text has one
     dateline, -- the place in the dateline ("ISTANBUL")
     body, -- the article text without header, title, dateline, credits and appended teasers
@@ -80,7 +88,8 @@ select
     header_date_raw, -- the " date ..." header exactly as found
     copy_group_id, -- articles that are copies of the same text share it
     copy_group_size, -- how many articles are in the copy group
-    copy_group_id as story_id, -- articles about the same event share it
+    story_id, -- articles about the same event share it (copies always do)
+    story_size, -- how many articles are in the story
     false as is_fragment, -- false: this row is the document's article
     null::varchar as fragment_kind, -- for fragments: what kind (appended_teaser)
     null::varchar as fragment_of, -- for fragments: the article_id it was split off
@@ -109,6 +118,7 @@ select
     left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
     1,
     left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
+    1,
     true,
     fragments.fragment_kind,
     articles.article_id,

@@ -1,0 +1,224 @@
+"""Date quality benchmark: real articles with planted, known corruptions, scored per case.
+
+Built from ../shared/devsets/meantime_en.jsonl (120 English Wikinews articles with gold
+publication dates, NewsReader MEANTIME corpus, CC BY 4.0; Wikinews text CC BY 2.5) and the bundled
+seeds. Each case is built into its own in-memory warehouse by the same SQL models as a nightly
+run, so a planted copy of one case never lends its date to another.
+
+Usage: python bench/quality.py [--devset PATH] [--out bench/quality_results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from flows.ingest import DOCUMENT_SCHEMA, doc_id_of, normalize_text
+from flows.settings import PROJECT_ROOT
+from flows.warehouse import build_in_memory
+
+DEFAULT_DEVSET = PROJECT_ROOT.parent / "shared" / "devsets" / "meantime_en.jsonl"
+SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
+SEED_GOLD = {
+    "000": date(2025, 6, 2),
+    "001": date(2025, 6, 2),
+    "002": date(2025, 6, 3),
+    "003": date(2025, 6, 2),
+    "004": date(2025, 6, 2),
+}
+TARGETS = {
+    "clean_header": 0.995,
+    "inverted_header": 0.95,
+    "inverted_header_with_fetch_time": 0.95,
+    "clean_ambiguous_header_with_fetch_time": 0.995,
+    "undated_with_fetch_time": 0.90,
+}
+MISLEADING_SENTENCES = [
+    "A file photo taken on {past} shows the building.",
+    "The group was founded on {past}, according to its website.",
+    "Officials first raised the issue at a meeting on {past}.",
+]
+
+
+def document(text: str, source_id: str, **metadata) -> dict:
+    """A lake row as ingest writes it."""
+    normalized = normalize_text(text)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    row = dict.fromkeys(DOCUMENT_SCHEMA.names)
+    row.update(
+        doc_id=doc_id_of(normalized),
+        source_id=source_id,
+        source_path=source_id,
+        format="txt",
+        encoding="utf-8",
+        byte_size=len(normalized.encode()),
+        text=normalized,
+        ingested_at=metadata.pop("ingested_at", now),
+        ingest_date=now.date(),
+        run_id="bench",
+    )
+    row.update(metadata)
+    return row
+
+
+def planted_cases(articles: list[dict], rng: random.Random) -> dict[str, list[tuple[dict, date]]]:
+    """Every case: (document, gold date) pairs built from the devset articles."""
+    cases: dict[str, list[tuple[dict, date]]] = {
+        "clean_header": [],
+        "inverted_header": [],
+        "inverted_header_with_fetch_time": [],
+        "clean_ambiguous_header_with_fetch_time": [],
+        "undated_with_fetch_time": [],
+        "off_by_one_header_with_dateline": [],
+        "misleading_body_date": [],
+    }
+    for article in articles:
+        gold = date.fromisoformat(article["gold_date"])
+        body = article["text_without_dateline"]
+        ident = article["doc_id"]
+        cases["clean_header"].append(
+            (document(f" date {gold.isoformat()} {body}", f"clean-{ident}"), gold)
+        )
+        # Published at some time of its day, fetched within the following 24 hours.
+        published_at = datetime.combine(gold, datetime.min.time(), UTC) + timedelta(
+            seconds=rng.uniform(0, 86400)
+        )
+        fetched = published_at + timedelta(seconds=rng.uniform(0, 86400))
+        if gold.day <= 12 and gold.day != gold.month:
+            inverted = f" date {gold.year}-{gold.day:02d}-{gold.month:02d} {body}"
+            cases["inverted_header"].append((document(inverted, f"inv-{ident}"), gold))
+            cases["inverted_header_with_fetch_time"].append(
+                (document(inverted, f"invf-{ident}", fetched_at=fetched), gold)
+            )
+            cases["clean_ambiguous_header_with_fetch_time"].append(
+                (
+                    document(
+                        f" date {gold.isoformat()} {body}", f"cleanf-{ident}", fetched_at=fetched
+                    ),
+                    gold,
+                )
+            )
+        cases["undated_with_fetch_time"].append(
+            (document(body, f"undated-{ident}", fetched_at=fetched), gold)
+        )
+        wrong = gold - timedelta(days=1)
+        dateline = f"{gold:%B} {gold.day}"
+        cases["off_by_one_header_with_dateline"].append(
+            (
+                document(
+                    f" date {wrong.isoformat()} WASHINGTON, {dateline} (Reuters) - {body}",
+                    f"obo-{ident}",
+                ),
+                gold,
+            )
+        )
+        past = gold - timedelta(days=rng.randint(40, 4000))
+        sentence = rng.choice(MISLEADING_SENTENCES).format(
+            past=f"{past:%B} {past.day}, {past.year}"
+        )
+        paragraphs = body.split("\n")
+        paragraphs.insert(min(2, len(paragraphs)), sentence)
+        cases["misleading_body_date"].append(
+            (document(f" date {gold.isoformat()} " + "\n".join(paragraphs), f"mis-{ident}"), gold)
+        )
+    return cases
+
+
+def score(pairs: list[tuple[dict, date]]) -> dict:
+    """Build one warehouse for a case and compare published dates with the gold ones."""
+    started = time.perf_counter()
+    conn = build_in_memory([doc for doc, _ in pairs])
+    published = dict(
+        conn.execute(
+            "select source_id, published_date from articles where not is_fragment"
+        ).fetchall()
+    )
+    conn.close()
+    right = sum(1 for doc, gold in pairs if published.get(doc["source_id"]) == gold)
+    undated = sum(1 for doc, _ in pairs if published.get(doc["source_id"]) is None)
+    return {
+        "articles": len(pairs),
+        "right": right,
+        "accuracy": round(right / len(pairs), 4) if pairs else None,
+        "undated": undated,
+        "seconds": round(time.perf_counter() - started, 2),
+        "wrong_examples": [
+            {
+                "source_id": doc["source_id"],
+                "gold": str(gold),
+                "published": str(published.get(doc["source_id"])),
+            }
+            for doc, gold in pairs
+            if published.get(doc["source_id"]) != gold
+        ][:5],
+    }
+
+
+def seed_result() -> dict:
+    docs = [
+        document(path.read_text(encoding="utf-8"), path.name)
+        for path in sorted(SEEDS_DIR.glob("*.txt"))
+    ]
+    conn = build_in_memory(docs)
+    published = dict(
+        conn.execute(
+            "select left(source_id, 3), published_date from articles where not is_fragment"
+        ).fetchall()
+    )
+    conn.close()
+    return {
+        prefix: {
+            "gold": str(gold),
+            "published": str(published.get(prefix)),
+            "right": published.get(prefix) == gold,
+        }
+        for prefix, gold in SEED_GOLD.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "quality_results.json")
+    parser.add_argument("--seed", type=int, default=20250602)
+    args = parser.parse_args(argv)
+
+    records = [
+        json.loads(line) for line in args.devset.read_text(encoding="utf-8").splitlines() if line
+    ]
+    articles = [record for record in records if record.get("gold_date")]  # 2 have no gold date
+    cases = planted_cases(articles, random.Random(args.seed))
+    results = {name: score(pairs) for name, pairs in cases.items()}
+    clean = cases["clean_header"]
+    changed = results["clean_header"]["articles"] - results["clean_header"]["right"]
+    results["false_repair_rate"] = round(changed / len(clean), 4)
+    results["seeds"] = seed_result()
+
+    print(f"Date quality on {len(articles)} MEANTIME articles (+ the 5 seeds)")
+    print(f"{'case':<34}{'articles':>9}{'right':>7}{'accuracy':>10}{'target':>8}")
+    for name in cases:
+        r = results[name]
+        target = TARGETS.get(name)
+        mark = "" if target is None else ("  ok" if r["accuracy"] >= target else "  MISSED")
+        target_text = f"{target:.3f}" if target else "-"
+        print(
+            f"{name:<34}{r['articles']:>9}{r['right']:>7}{r['accuracy']:>10.3f}{target_text:>8}{mark}"
+        )
+    rate = results["false_repair_rate"]
+    print(f"{'false repairs of clean headers':<34}{'':>9}{changed:>7}{rate:>10.3f}{'0.005':>8}")
+    for prefix, seed in results["seeds"].items():
+        verdict = "ok" if seed["right"] else "WRONG"
+        print(f"seed {prefix}: published {seed['published']} (gold {seed['gold']}) {verdict}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+-- One row per article that has dates of its own: the best of them from its own evidence alone, how
+-- clearly it won, and the date of the event its lead reports.
+-- Why: copies and other articles of the same story lend their dates to articles without one. They
+-- lend this own date, never one they borrowed, so borrowing stays one step deep and cannot loop;
+-- the lead's event date ("said Monday" in a story of Tuesday 3 June is 2 June) is what the
+-- borrower's own lead is aligned to.
+with scores as (
+    select
+        candidates.doc_id,
+        candidates.candidate_date,
+        sum(candidates.weight)
+        + any_value(
+            text_support(
+                profiles.weekday_counts,
+                profiles.weekday_total,
+                profiles.month_days,
+                profiles.months,
+                candidates.candidate_date
+            )
+        ) as score
+    from intermediate.int_date_candidates as candidates
+    join intermediate.int_date_profiles as profiles
+        using (doc_id)
+    group by all
+),
+
+best as (
+    select
+        doc_id,
+        arg_max(candidate_date, score) as own_date,
+        max(score) as best_score,
+        coalesce(list_sort(list(score), 'desc')[2], 0) as runner_up_score
+    from scores
+    group by doc_id
+)
+
+select
+    best.doc_id, -- the article
+    best.own_date, -- its best date from its own evidence
+    round(best.best_score / (best.best_score + best.runner_up_score + 0.1), 3) as own_confidence, -- 0-1, against its runner-up
+    case
+        when profiles.first_mention_kind = 'relative'
+            then best.own_date + profiles.first_relative_days::integer
+        when profiles.first_mention_kind = 'weekday'
+            then best.own_date - ((isodow(best.own_date) - profiles.first_iso_weekday + 7) % 7)::integer
+        else best.own_date
+    end as lead_event_date -- the day of the event the lead reports, from its first time expression
+from best
+join intermediate.int_date_profiles as profiles
+    using (doc_id)

@@ -1,0 +1,47 @@
+-- One row per pair of articles, not copies of each other, that report the same event: with the
+-- cosine similarity of their distinctive words.
+-- Why: "which outlets covered this story" needs independent articles grouped, not only copies.
+-- Candidates share at least 4 names; dated articles must be at most 3 days apart.
+with norms as (
+    select
+        doc_id,
+        sqrt(sum(weight * weight)) as norm
+    from intermediate.int_story_terms
+    group by doc_id
+),
+
+shared as (
+    select
+        left_side.doc_id as doc_a,
+        right_side.doc_id as doc_b,
+        count(*) as shared_terms,
+        sum(left_side.weight * right_side.weight) as dot_product
+    from intermediate.int_story_terms as left_side
+    join intermediate.int_story_terms as right_side
+        on right_side.term = left_side.term
+        and right_side.doc_id > left_side.doc_id
+    group by all
+    having count(*) >= 4
+)
+
+select
+    shared.doc_a, -- one article (the smaller doc_id)
+    shared.doc_b, -- the other
+    shared.shared_terms, -- names both mention
+    round(shared.dot_product / (norm_a.norm * norm_b.norm), 4) as similarity -- cosine of their name weights
+from shared
+join norms as norm_a
+    on norm_a.doc_id = shared.doc_a
+join norms as norm_b
+    on norm_b.doc_id = shared.doc_b
+left join intermediate.int_own_dates as date_a
+    on date_a.doc_id = shared.doc_a
+left join intermediate.int_own_dates as date_b
+    on date_b.doc_id = shared.doc_b
+join intermediate.int_copy_groups as group_a
+    on group_a.doc_id = shared.doc_a
+join intermediate.int_copy_groups as group_b
+    on group_b.doc_id = shared.doc_b
+where shared.dot_product / (norm_a.norm * norm_b.norm) >= 0.3
+    and group_a.copy_group_doc_id <> group_b.copy_group_doc_id
+    and coalesce(abs(date_diff('day', date_a.own_date, date_b.own_date)) <= 3, true)
