@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import stat
 import unicodedata
 import zlib
@@ -49,42 +50,85 @@ QUARANTINE_SCHEMA = pa.schema(
         ("stage", pa.string()),
         ("quarantined_at", pa.timestamp("us", tz="UTC")),
         ("run_id", pa.string()),
+        # sha256 of the raw bytes (the file, or the JSONL line) when they could be read: with
+        # source_id and reason it identifies a quarantined input, so a re-run never adds it twice.
+        ("input_hash", pa.string()),
     ]
 )
 
 FORMATS = {".txt": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".json": "json"}
-MAX_FILE_BYTES = 256 * 1024 * 1024  # one article per file: anything larger is not an article
-MAX_RECORD_BYTES = 64 * 1024 * 1024  # one JSONL line or one decompressed stream chunk
-MAX_DECOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024  # stops gzip bombs
+# One article: a .txt or .json file, or one JSONL line. Nothing larger is an article, and the
+# limit bounds what one record can cost in memory (a few times this, while it is decoded).
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024  # a .jsonl.gz stream never inflates past this
+# ... nor past this many times its compressed size, once it is over BOMB_FLOOR_BYTES: news JSONL
+# compresses 3-15x, a gzip bomb (zeros, one repeated line) 1000x.
+MAX_COMPRESSION_RATIO = 100
+BOMB_FLOOR_BYTES = 32 * 1024 * 1024
 EXCERPT_CHARS = 300
 ROWS_PER_FILE = 20_000
+BYTES_PER_FILE = 16 * 1024 * 1024  # a lake file is also flushed once its rows hold this much text
+READ_CHUNK = 1024 * 1024
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+BLANK = b" \t\r\n"
 
 
 @dataclass
 class IngestReport:
-    """What one ingest did with every file it listed; the counts reconcile."""
+    """What one ingest did with every file it listed; the counts reconcile exactly:
+
+    files_listed = files_accepted + files_quarantined + files_skipped + files_duplicate
+    records_read = documents_new + documents_duplicate + records_bad
+    records_bad = quarantine_new + quarantine_known
+
+    A file is accepted when it added at least one document to the lake, quarantined when it added
+    no document but at least one quarantine row, and a duplicate when everything in it (documents
+    and bad records alike) was already in the lake. A file that fails as a whole (empty, binary,
+    too large, unreadable) is one bad record.
+    """
 
     files_listed: int = 0
     files_accepted: int = 0
     files_quarantined: int = 0
     files_skipped: int = 0
+    files_duplicate: int = 0
     records_read: int = 0
     records_bad: int = 0
     documents_new: int = 0
     documents_duplicate: int = 0
+    quarantine_new: int = 0
+    quarantine_known: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def reconciles(self) -> bool:
+        return (
+            self.files_listed
+            == self.files_accepted
+            + self.files_quarantined
+            + self.files_skipped
+            + self.files_duplicate
+            and self.records_read
+            == self.documents_new + self.documents_duplicate + self.records_bad
+            and self.records_bad == self.quarantine_new + self.quarantine_known
+        )
+
+    @property
+    def added_to_lake(self) -> bool:
+        """Whether this ingest wrote anything (documents or quarantine rows) to the lake."""
+        return bool(self.documents_new or self.quarantine_new)
+
 
 class BadRecord(Exception):
     """A record or file that cannot become a document; the message is the quarantine reason."""
 
-    def __init__(self, reason: str, excerpt: str = ""):
+    def __init__(self, reason: str, excerpt: str = "", input_hash: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.excerpt = excerpt
+        self.input_hash = input_hash
 
 
 def normalize_text(text: str) -> str:
@@ -108,11 +152,19 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes) -> tuple[str, str, str]:
-    """Decode raw bytes; returns (text, encoding used, repairs made)."""
+    """Decode raw bytes; returns (text, encoding used, repairs made, comma-separated)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", ""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace"), "utf-16", ""
+    repairs = []
+    if b"\x00" in data:
+        # A few stray NULs in otherwise clean text (a crawler's padding, a bad copy) are removed
+        # and flagged; more than 5% of NULs is binary content (or UTF-16 without a BOM).
+        without = data.replace(b"\x00", b"")
+        if (len(data) - len(without)) * 20 <= len(data) and not looks_binary(without):
+            data = without
+            repairs.append("nul_bytes_removed")
     if looks_binary(data):
         raise BadRecord("binary content (NUL or control bytes), not text", excerpt_of(data))
     try:
@@ -124,7 +176,9 @@ def decode(data: bytes) -> tuple[str, str, str]:
         except UnicodeDecodeError:
             text, encoding = data.decode("latin-1"), "latin-1"
     repaired = ftfy.fix_encoding(text)
-    return repaired, encoding, ("mojibake" if repaired != text else "")
+    if repaired != text:
+        repairs.append("mojibake")
+    return repaired, encoding, ",".join(repairs)
 
 
 def excerpt_of(data: bytes | str) -> str:
@@ -193,33 +247,97 @@ def parse_timestamp(value) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def valid_text(text: str) -> str:
+    """The text with lone surrogates (a JSON "\\ud83d" without its pair) replaced by U+FFFD:
+    they cannot be encoded as UTF-8, so Parquet and DuckDB could not store them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
 def text_field(value) -> str | None:
-    return None if value in (None, "") else str(value)
+    return None if value in (None, "") else valid_text(str(value))
+
+
+def open_regular(path: Path):
+    """Open a listed file for reading without ever blocking: a file swapped for a pipe between
+    listing and reading is refused, not waited on."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadRecord("not a regular file (pipe, socket or device)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_article_bytes(path: Path) -> tuple[bytes, str]:
+    """A one-article file's bytes and their sha256; larger than one article is a bad record,
+    found without reading more than a chunk at a time."""
+    with open_regular(path) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size <= MAX_RECORD_BYTES:
+            data = stream.read(MAX_RECORD_BYTES + 1)
+            if len(data) <= MAX_RECORD_BYTES:
+                return data, hashlib.sha256(data).hexdigest()
+            stream.seek(0)
+        digest = hashlib.sha256()
+        head = stream.read(READ_CHUNK)
+        chunk = head
+        while chunk:
+            digest.update(chunk)
+            chunk = stream.read(READ_CHUNK)
+    raise BadRecord(
+        f"file of {size} bytes is larger than one article (limit {MAX_RECORD_BYTES // 2**20} MiB)",
+        excerpt_of(head),
+        digest.hexdigest(),
+    )
 
 
 def read_txt(path: Path) -> Iterator[dict]:
-    data = read_bounded(path)
+    data, digest = read_article_bytes(path)
     if not data.strip():
-        raise BadRecord("empty file", "")
-    text, encoding, repairs = decode(data)
-    yield {"text": text, "encoding": encoding, "repairs": repairs, "byte_size": len(data)}
+        raise BadRecord("empty file", "", digest)
+    try:
+        text, encoding, repairs = decode(data)
+    except BadRecord as bad:
+        bad.input_hash = digest
+        raise
+    yield {
+        "text": text,
+        "encoding": encoding,
+        "repairs": repairs,
+        "byte_size": len(data),
+        "input_hash": digest,
+    }
 
 
 def read_json(path: Path) -> Iterator[dict]:
     """One news-please article per file."""
-    data = read_bounded(path)
-    text, encoding, repairs = decode(data)
+    data, digest = read_article_bytes(path)
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadRecord(f"invalid JSON: {error.msg} at line {error.lineno}", text) from None
-    if not isinstance(record, dict):
-        raise BadRecord("JSON is not an object (expected one news-please article)", text)
+        text, encoding, repairs = decode(data)
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadRecord(f"invalid JSON: {error.msg} at line {error.lineno}", text) from None
+        except RecursionError:
+            raise BadRecord("invalid JSON: nested too deeply", text) from None
+        if not isinstance(record, dict):
+            raise BadRecord("JSON is not an object (expected one news-please article)", text)
+    except BadRecord as bad:
+        bad.input_hash = digest
+        raise
     yield {
         "text": record.get("maintext") or record.get("text"),
         "encoding": encoding,
         "repairs": repairs,
         "byte_size": len(data),
+        "input_hash": digest,
         "id": record.get("id"),
         "url": record.get("url"),
         "outlet": record.get("source_domain"),
@@ -230,53 +348,110 @@ def read_json(path: Path) -> Iterator[dict]:
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:
-    """One record per line; a bad line becomes a quarantined record, the others are kept."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    total = 0
-    with opener(path, "rb") as stream:
+    """One record per line; a bad line becomes a quarantined record, the others are kept.
+
+    Memory is bounded by one line (at most MAX_RECORD_BYTES are read for it); a .gz stream stops
+    at MAX_DECOMPRESSED_BYTES or MAX_COMPRESSION_RATIO times its compressed size."""
+    compressed = path.name.lower().endswith(".gz")
+    with open_regular(path) as raw_stream:
+        compressed_size = os.fstat(raw_stream.fileno()).st_size
+        stream = gzip.GzipFile(fileobj=raw_stream, mode="rb") if compressed else raw_stream
+        total = 0
         line_no = 0
+
+        def inflated_too_far() -> str | None:
+            if not compressed:
+                return None
+            if total > MAX_DECOMPRESSED_BYTES or (
+                total > BOMB_FLOOR_BYTES and total > MAX_COMPRESSION_RATIO * compressed_size
+            ):
+                return (
+                    f"decompressed size over the limit ({total} bytes from {compressed_size}"
+                    " compressed): gzip bomb?"
+                )
+            return None
+
         while True:
             try:
                 line = stream.readline(MAX_RECORD_BYTES + 1)
+                total += len(line)
+                if len(line) > MAX_RECORD_BYTES:  # skip the rest of the long line, counting it
+                    rest = line
+                    while rest and not rest.endswith(b"\n") and not inflated_too_far():
+                        rest = stream.readline(READ_CHUNK)
+                        total += len(rest)
             except (EOFError, OSError, zlib.error) as error:
                 yield {"line": line_no + 1, "error": f"compressed stream broken: {error}"}
                 return
             if not line:
                 return
             line_no += 1
-            total += len(line)
-            if total > MAX_DECOMPRESSED_BYTES:
-                yield {"line": line_no, "error": "decompressed size over the limit (gzip bomb?)"}
+            too_far = inflated_too_far()
+            if too_far:
+                yield {"line": line_no, "error": too_far, "excerpt": excerpt_of(line)}
                 return
+            input_hash = hashlib.sha256(line).hexdigest()
             if len(line) > MAX_RECORD_BYTES:
-                yield {"line": line_no, "error": "record longer than the limit"}
-                while line and not line.endswith(b"\n"):  # skip the rest of the long line
-                    line = stream.readline(MAX_RECORD_BYTES)
+                yield {
+                    "line": line_no,
+                    "error": f"record longer than the limit ({MAX_RECORD_BYTES // 2**20} MiB)",
+                    "excerpt": excerpt_of(line),
+                    "input_hash": input_hash,
+                }
                 continue
             if not line.strip():
+                # Skip a run of blank lines in bulk: a bomb of newlines must not cost a Python
+                # loop turn per byte.
+                try:
+                    while ahead := stream.peek(READ_CHUNK)[:READ_CHUNK]:
+                        blank = len(ahead) - len(ahead.lstrip(BLANK))
+                        if not blank:
+                            break
+                        run = stream.read(blank)
+                        total += len(run)
+                        line_no += run.count(b"\n")
+                        if inflated_too_far():
+                            break
+                except (EOFError, OSError, zlib.error):
+                    pass  # the next readline reports the broken stream
                 continue
             try:
                 text, encoding, repairs = decode(line)
                 record = json.loads(text)
             except BadRecord as bad:
-                yield {"line": line_no, "error": bad.reason, "excerpt": bad.excerpt}
+                yield {
+                    "line": line_no,
+                    "error": bad.reason,
+                    "excerpt": bad.excerpt,
+                    "input_hash": input_hash,
+                }
                 continue
-            except json.JSONDecodeError as error:
-                yield {"line": line_no, "error": f"invalid JSON: {error.msg}", "excerpt": text}
+            except (json.JSONDecodeError, RecursionError) as error:
+                reason = getattr(error, "msg", "nested too deeply")
+                yield {
+                    "line": line_no,
+                    "error": f"invalid JSON: {reason}",
+                    "excerpt": text,
+                    "input_hash": input_hash,
+                }
                 continue
             if not isinstance(record, dict):
-                yield {"line": line_no, "error": "line is not a JSON object", "excerpt": text}
+                yield {
+                    "line": line_no,
+                    "error": "line is not a JSON object",
+                    "excerpt": text,
+                    "input_hash": input_hash,
+                }
                 continue
-            record.update(line=line_no, encoding=encoding, repairs=repairs, byte_size=len(line))
+            record.update(
+                line=line_no,
+                encoding=encoding,
+                repairs=repairs,
+                byte_size=len(line),
+                input_hash=input_hash,
+            )
+            record.pop("error", None)
             yield record
-
-
-def read_bounded(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise BadRecord(f"file larger than {MAX_FILE_BYTES // 2**20} MiB", "")
-    with open(path, "rb") as stream:
-        return stream.read(MAX_FILE_BYTES + 1)
 
 
 READERS = {"txt": read_txt, "json": read_json, "jsonl": read_jsonl}
@@ -288,12 +463,14 @@ class LakeWriter:
     def __init__(self, directory: Path, schema: pa.Schema, run_id: str):
         self.directory, self.schema, self.run_id = directory, schema, run_id
         self.rows: list[dict] = []
+        self.buffered_bytes = 0
         self.parts = 0
         self.written = 0
 
     def add(self, row: dict) -> None:
         self.rows.append(row)
-        if len(self.rows) >= ROWS_PER_FILE:
+        self.buffered_bytes += len(row.get("text") or "") + len(row.get("raw_excerpt") or "")
+        if len(self.rows) >= ROWS_PER_FILE or self.buffered_bytes >= BYTES_PER_FILE:
             self.flush()
 
     def flush(self) -> None:
@@ -303,11 +480,15 @@ class LakeWriter:
         table = pa.Table.from_pylist(self.rows, schema=self.schema)
         final = self.directory / f"{self.run_id}-{self.parts:05d}.parquet"
         temporary = final.with_name(f".{final.name}.tmp")
-        pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, final)
+        with open(temporary, "wb") as sink:
+            pq.write_table(table, sink, compression="zstd")
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temporary, final)  # readers see the whole file or none of it
         self.parts += 1
         self.written += len(self.rows)
         self.rows = []
+        self.buffered_bytes = 0
 
 
 def existing_doc_ids(documents_dir: Path) -> set[str]:
@@ -327,54 +508,117 @@ def sweep_leftovers(lake_dir: Path) -> list[Path]:
     return leftovers
 
 
+def existing_quarantine_keys(quarantine_dir: Path) -> set[tuple]:
+    """(source_id, reason, input_hash) of the inputs already quarantined at ingest, so a re-run
+    (or a retry after a crash) never quarantines the same input twice."""
+    files = sorted(quarantine_dir.glob("*/*.parquet"))
+    if not files:
+        return set()
+    table = pads.dataset(files, schema=QUARANTINE_SCHEMA, format="parquet").to_table(
+        columns=["source_id", "reason", "input_hash"], filter=pads.field("stage") == "ingest"
+    )
+    return set(zip(*(table.column(i).to_pylist() for i in range(3)), strict=True))
+
+
+def printable_name(name: str) -> str:
+    """A file name as text that can be stored and logged: undecodable bytes (os.fsdecode's
+    surrogates) become \\xNN escapes; everything else, newlines included, is kept as it is."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def log_name(name: str) -> str:
+    """A name for a one-line log message: control characters (a newline in a name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
 def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = None) -> IngestReport:
-    """Read every raw file into the lake's documents and quarantine partitions."""
+    """Read every raw file into the lake's documents and quarantine partitions.
+
+    No single file can fail the ingest: whatever goes wrong with one file becomes its quarantine
+    row. Documents already in the lake (by doc_id) and inputs already quarantined are not added
+    again, so re-running on the same raw folder adds nothing."""
     now = now or datetime.now(UTC)
     partition = f"ingest_date={now.date().isoformat()}"
     documents = LakeWriter(lake_dir / "documents" / partition, DOCUMENT_SCHEMA, run_id)
     quarantine = LakeWriter(lake_dir / "quarantine" / partition, QUARANTINE_SCHEMA, run_id)
     seen = existing_doc_ids(lake_dir / "documents")
+    quarantined = existing_quarantine_keys(lake_dir / "quarantine")
     report = IngestReport()
     files, skipped = list_raw_files(raw_dir)
     report.files_listed = len(files) + len(skipped)
     report.files_skipped = len(skipped)
-    report.skipped = [f"{relative(p, raw_dir)}: {why}" for p, why in skipped]
+    report.skipped = [
+        f"{log_name(printable_name(relative(p, raw_dir)))}: {why}" for p, why in skipped
+    ]
 
-    def quarantine_row(source_id: str, path: Path, reason: str, excerpt: str) -> None:
+    def bad_record(source_id: str, rel: str, reason: str, excerpt, input_hash) -> bool:
+        """Count a bad record and quarantine it unless it already is; True when it is new."""
+        report.records_read += 1
+        report.records_bad += 1
+        key = (source_id, reason, input_hash)
+        if key in quarantined:
+            report.quarantine_known += 1
+            return False
+        quarantined.add(key)
+        report.quarantine_new += 1
         quarantine.add(
             {
                 "source_id": source_id,
-                "source_path": relative(path, raw_dir),
+                "source_path": rel,
                 "reason": reason,
-                "raw_excerpt": excerpt[:EXCERPT_CHARS],
+                "raw_excerpt": excerpt_of(excerpt or ""),
                 "stage": "ingest",
                 "quarantined_at": now,
                 "run_id": run_id,
+                "input_hash": input_hash,
             }
         )
+        return True
 
     for path in files:
-        rel = relative(path, raw_dir)
+        rel = printable_name(relative(path, raw_dir))
         fmt = format_of(path)
-        accepted = 0
+        added_documents = added_quarantine = 0
         try:
             for record in READERS[fmt](path):
-                report.records_read += 1
-                source_id = str(
-                    record.get("id") or (f"{rel}:{record['line']}" if "line" in record else rel)
+                source_id = valid_text(
+                    str(
+                        record.get("id") or (f"{rel}:{record['line']}" if "line" in record else rel)
+                    )
                 )
                 if "error" in record:
-                    report.records_bad += 1
-                    quarantine_row(source_id, path, record["error"], record.get("excerpt", ""))
+                    added_quarantine += bad_record(
+                        source_id,
+                        rel,
+                        record["error"],
+                        record.get("excerpt"),
+                        record.get("input_hash"),
+                    )
                     continue
                 raw_text = record.get("text")
                 if not isinstance(raw_text, str) or not raw_text.strip():
-                    report.records_bad += 1
-                    quarantine_row(source_id, path, "no article text", json.dumps(record)[:300])
+                    excerpt = json.dumps(
+                        {k: v for k, v in record.items() if k != "input_hash"}, default=str
+                    )
+                    added_quarantine += bad_record(
+                        source_id, rel, "no article text", excerpt, record.get("input_hash")
+                    )
                     continue
+                repairs = record.get("repairs") or ""
+                if valid_text(raw_text) != raw_text:
+                    raw_text = valid_text(raw_text)
+                    repairs = ",".join(filter(None, [repairs, "invalid_unicode_replaced"]))
+                if "\x00" in raw_text:  # a JSON "\u0000": DuckDB and the shell choke on NULs
+                    raw_text = raw_text.replace("\x00", "")
+                    repairs = ",".join(filter(None, [repairs, "nul_bytes_removed"]))
                 text = normalize_text(raw_text)
+                if not text:
+                    added_quarantine += bad_record(
+                        source_id, rel, "no article text", raw_text, record.get("input_hash")
+                    )
+                    continue
+                report.records_read += 1
                 doc_id = doc_id_of(text)
-                accepted += 1
                 if doc_id in seen:
                     report.documents_duplicate += 1
                     continue
@@ -386,7 +630,7 @@ def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = No
                         "source_path": rel,
                         "format": fmt,
                         "encoding": record.get("encoding"),
-                        "repairs": record.get("repairs") or None,
+                        "repairs": repairs or None,
                         "byte_size": record.get("byte_size"),
                         "text": text,
                         "url": text_field(record.get("url")),
@@ -400,14 +644,21 @@ def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = No
                     }
                 )
                 report.documents_new += 1
+                added_documents += 1
         except BadRecord as bad:
-            quarantine_row(rel, path, bad.reason, bad.excerpt)
+            added_quarantine += bad_record(rel, rel, bad.reason, bad.excerpt, bad.input_hash)
         except OSError as error:
-            quarantine_row(rel, path, f"unreadable: {error.strerror or error}", "")
-        if accepted:
+            reason = f"unreadable: {error.strerror or error}"
+            added_quarantine += bad_record(rel, rel, reason, "", None)
+        except Exception as error:  # one file must never fail the run
+            reason = f"unexpected error reading the file: {type(error).__name__}: {error}"
+            added_quarantine += bad_record(rel, rel, reason[:500], "", None)
+        if added_documents:
             report.files_accepted += 1
-        else:
+        elif added_quarantine:
             report.files_quarantined += 1
+        else:
+            report.files_duplicate += 1
     documents.flush()
     quarantine.flush()
     return report
