@@ -9,6 +9,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"  # reviewable reference tables, in git
 
 # Analytics off before Prefect or GX are imported anywhere: runs must not phone home.
 QUIET_ENVIRONMENT = {

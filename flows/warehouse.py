@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -11,10 +13,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 import sqlglot
+from duckdb.sqltypes import VARCHAR
+from publicsuffixlist import PublicSuffixList
 from sqlglot import exp
 
 from flows.ingest import DOCUMENT_SCHEMA, QUARANTINE_SCHEMA
-from flows.settings import SQL_DIR, Settings
+from flows.settings import REFERENCE_DIR, SQL_DIR, Settings
 
 LAYERS = ("staging", "intermediate", "marts")
 # Marts land in DuckDB's default schema so `select * from articles` works from any client.
@@ -126,15 +130,44 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     return [models[table] for table in TopologicalSorter(graph).static_order()]
 
 
-def install_macros(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
-    """Create the shared scalar macros of sql/macros/ (temporary: they do not outlive the build)."""
+def prepare_connection(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Create the macros of sql/macros/ and the Python functions the models call (both temporary:
+    they do not outlive the build, so the published file needs neither)."""
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         conn.execute(path.read_text(encoding="utf-8"))
+    # DuckDB cannot replace a Python function; a connection prepared before keeps its own.
+    with contextlib.suppress(duckdb.NotImplementedException):
+        conn.create_function(
+            "registrable_domain",
+            registrable_domain,
+            [VARCHAR],
+            VARCHAR,
+            null_handling="special",
+            side_effects=False,
+        )
+
+
+@lru_cache(maxsize=1)
+def public_suffix_list() -> PublicSuffixList:
+    return PublicSuffixList()  # the list bundled with the package: no network
+
+
+@lru_cache(maxsize=100_000)
+def registrable_domain(host: str | None) -> str | None:
+    """The registrable domain of a host (english.pravda.ru -> pravda.ru, www.japantimes.co.jp ->
+    japantimes.co.jp), by the public suffix list.
+
+    A Python function because SQL cannot apply the list's ~10,000 rules with their wildcards and
+    exceptions; the models call it once per distinct host, not per article.
+    """
+    if not host:
+        return None
+    return public_suffix_list().privatesuffix(host.strip(".").lower()) or None
 
 
 def build_models(conn: duckdb.DuckDBPyConnection, models: list[Model]) -> dict[str, int]:
     """Create each model's table, with its header and column comments; returns row counts."""
-    install_macros(conn)
+    prepare_connection(conn)
     counts = {}
     for model in models:
         conn.execute(f"create schema if not exists {model.schema}")
@@ -184,6 +217,16 @@ def register_sources(conn: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         # Fixed source names; no data goes into the statement.
         view = f"create or replace view {SOURCE_SCHEMA}.{name} as select * from lake_{name}"  # noqa: S608
         conn.execute(view)
+    load_reference_tables(conn)
+
+
+def load_reference_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Each CSV of data/reference/ as raw.<name>, all columns text (the models cast)."""
+    for path in sorted(REFERENCE_DIR.glob("*.csv")):
+        # The table name is our own file's stem; the path goes in as a parameter.
+        create = f"create or replace table {SOURCE_SCHEMA}.{path.stem} as "  # noqa: S608
+        read = "select * from read_csv(?, header = true, all_varchar = true)"
+        conn.execute(create + read, [str(path)])
 
 
 def build_in_memory(documents: list[dict], until: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -203,6 +246,7 @@ def build_in_memory(documents: list[dict], until: str | None = None) -> duckdb.D
         copy = f"create table {SOURCE_SCHEMA}.{name} as select * from lake_{name}"  # noqa: S608
         conn.execute(copy)
         conn.unregister(f"lake_{name}")
+    load_reference_tables(conn)
     models = load_models()
     if until:
         models = models[: [model.table for model in models].index(until) + 1]

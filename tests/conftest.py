@@ -20,7 +20,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from flows.ingest import DOCUMENT_SCHEMA, doc_id_of, normalize_text  # noqa: E402
 from flows.settings import PROJECT_ROOT, quiet_environment  # noqa: E402
-from flows.warehouse import build_in_memory, install_macros, load_models  # noqa: E402
+from flows.warehouse import build_in_memory, load_models, prepare_connection  # noqa: E402
 
 quiet_environment()
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
@@ -85,7 +85,7 @@ def run_model(table: str, inputs: dict[str, list[dict]]) -> list[dict]:
         conn.register("input_rows", pa.Table.from_pylist(rows))
         conn.execute(f"create table {name} as select * from input_rows")
         conn.unregister("input_rows")
-    install_macros(conn)
+    prepare_connection(conn)
     model = next(model for model in load_models() if model.table == table)
     cursor = conn.execute(model.sql)
     names = [column[0] for column in cursor.description]

@@ -39,6 +39,8 @@ def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
         "articles",
         "copy_pairs",
         "date_evidence",
+        "dim_outlets",
+        "fct_stories",
         "quarantine",
         "runs",
     ]

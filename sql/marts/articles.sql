@@ -8,12 +8,9 @@ with articles as (
         documents.doc_id,
         documents.source_id,
         documents.url,
-        coalesce(
-            documents.outlet_hint,
-            regexp_extract(documents.url, '^[A-Za-z]+://(?:www\.)?([^/:?#]+)', 1)
-        ) as outlet,
-        nullif(regexp_extract(lower(documents.url), '^[a-z]+://(?:www\.)?([^/:?#]+)', 1), '')
-            as outlet_domain,
+        outlets.outlet,
+        outlets.outlet_domain,
+        outlets.outlet_kind,
         coalesce(
             documents.dateline_agency,
             -- "Agencies - Xinhua" credits the text; "Photo: Reuters" or "AP Photo" only a picture.
@@ -63,6 +60,8 @@ with articles as (
         using (doc_id)
     join intermediate.int_stories as stories
         using (doc_id)
+    join intermediate.int_article_outlets as outlets
+        using (doc_id)
     where documents.doc_id not in (select doc_id from intermediate.int_rejected_documents)
 )
 
@@ -71,8 +70,9 @@ select
     doc_id, -- sha256 of the normalized document text it came from
     source_id, -- the record's id or the raw file path (with :LINE for JSONL)
     url, -- the article's url, when the record had one
-    outlet, -- who published it: the record's outlet, else the url's host
-    outlet_domain, -- the host of the url, without www.
+    outlet, -- who published it: the reference name for its url or outlet text, else the registrable domain
+    outlet_domain, -- the registrable domain of its url ("english.pravda.ru" -> "pravda.ru")
+    outlet_kind, -- wire_agency, newspaper, broadcaster, magazine, online, aggregator or mirror
     coalesce(
         own_wire_agency,
         -- Copies that lost the credit (seeds 001, 003) keep the agency their copies name.
@@ -106,6 +106,7 @@ select
     articles.url,
     articles.outlet,
     articles.outlet_domain,
+    articles.outlet_kind,
     null,
     null,
     null,
