@@ -32,8 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     schema = commands.add_parser("schema", help="list published tables and columns with meanings")
     schema.add_argument("--data", help="data folder holding warehouse.duckdb")
 
+    rollback = commands.add_parser(
+        "rollback", help="restore the previous warehouse generation (again: undo the rollback)"
+    )
+    rollback.add_argument("--data", help="data folder holding warehouse.duckdb")
+
     args = parser.parse_args(argv)
-    handler = {"run": command_run, "sql": command_sql, "schema": command_schema}[args.command]
+    handler = {
+        "run": command_run,
+        "sql": command_sql,
+        "schema": command_schema,
+        "rollback": command_rollback,
+    }[args.command]
     return handler(args)
 
 
@@ -60,6 +70,13 @@ def command_run(args) -> int:
 def print_summary(summary) -> None:
     ingest, counts = summary.ingest, summary.counts
     print(f"\nCopydesk run {summary.run_id}: {summary.status}")
+    if summary.status == "nothing_new":
+        print(f"  {summary.message}")
+    print(
+        f"  files listed       {ingest['files_listed']:>6}  (accepted {ingest['files_accepted']},"
+        f" quarantined {ingest['files_quarantined']}, skipped {ingest['files_skipped']},"
+        f" duplicate {ingest['files_duplicate']})"
+    )
     print(
         f"  documents read     {ingest['records_read']:>6}  (new {ingest['documents_new']},"
         f" already in the lake {ingest['documents_duplicate']},"
@@ -77,6 +94,8 @@ def print_summary(summary) -> None:
         )
         for warning in gate["warnings"]:
             print(f"      warning: {warning}")
+    for notice in getattr(summary, "notices", []):
+        print(f"  notice: {notice}")
     print(f"  warehouse          {summary.warehouse}")
     print(f"  quality report     {summary.quality_report}")
 
@@ -156,6 +175,20 @@ def render_table(names: list[str], types: list[str], rows: list[tuple], max_rows
 def cell_text(value, limit: int = 60) -> str:
     text = "NULL" if value is None else str(value).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def command_rollback(args) -> int:
+    from flows.nightly import RunRefused, run_lock
+    from flows.recovery import RollbackRefused, rollback
+
+    settings = Settings.from_env(data_dir=args.data)
+    try:
+        with run_lock(settings):
+            print(rollback(settings))
+    except (RunRefused, RollbackRefused) as refused:
+        print(f"copydesk rollback: {refused}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def command_schema(args) -> int:

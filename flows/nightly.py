@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows import recovery
 from flows.gates import GateFailed, GateResult, QualityContext, require_passed, validate_stage
 from flows.ingest import IngestReport, ingest, list_raw_files, sweep_leftovers
 from flows.settings import Settings
@@ -48,6 +49,7 @@ class RunSummary:
     gates: list[dict] = field(default_factory=list)
     warehouse: str = ""
     quality_report: str = ""
+    notices: list[str] = field(default_factory=list)  # stale WALs, leftovers: worth a look
 
     def record(self) -> dict:
         """The row for lake/runs and the runs mart."""
@@ -184,7 +186,13 @@ def publish_warehouse(settings: Settings, summary: RunSummary) -> list[GateResul
     results = require_passed(validate_building(settings, summary.run_id, "publish"))
     with building_connection(settings, summary.run_id) as conn:
         conn.execute("checkpoint")
-    publish(settings.building_path(summary.run_id), settings)
+    building = settings.building_path(summary.run_id)
+    notice = recovery.move_wal_aside(settings, summary.run_id)
+    if notice:
+        get_run_logger().warning(notice)
+    fingerprint = recovery.build_fingerprint(settings)
+    recovery.record_published(settings, building, summary.run_id, fingerprint, summary.counts)
+    publish(building, settings)
     return results
 
 
@@ -204,12 +212,34 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
         )
     quality = QualityContext(settings.quality_dir)
     with run_lock(settings):
+        for leftover in recovery.sweep_building_leftovers(settings):
+            logger.warning("removed %s, left unpublished by a killed run", leftover)
+        summary.notices += recovery.stale_wal_notices(settings)
+        for notice in summary.notices:
+            logger.warning(notice)
         try:
             report = ingest_raw_dumps(settings, summary.run_id, started_at)
             summary.ingest = report.as_dict()
             logger.info("ingested %s", {k: v for k, v in summary.ingest.items() if k != "skipped"})
             for line in report.skipped:
                 logger.warning("skipped %s", line)
+            if not report.reconciles():
+                logger.error("ingest counts do not reconcile: %s", summary.ingest)
+            # Nothing new in the lake and the published warehouse was built from it, with this
+            # code: publish nothing, so every published table stays exactly as it is.
+            unchanged = None if report.added_to_lake else recovery.unchanged_since_publish(settings)
+            if unchanged is not None:
+                summary.status = "nothing_new"
+                summary.message = (
+                    f"nothing new since run {unchanged.run_id}; published warehouse unchanged"
+                )
+                summary.counts = unchanged.counts
+                summary.warehouse = str(settings.warehouse_path)
+                summary.ended_at = datetime.now(UTC)
+                write_run_record(settings, summary)
+                logger.info(summary.message)
+                return summary
+            summary.message = "; ".join(summary.notices)
             summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "ingest")]
             build_layers(settings, summary.run_id, ("staging",))
             summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "staging")]

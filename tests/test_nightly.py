@@ -74,8 +74,11 @@ def test_a_second_run_on_the_same_input_adds_nothing_and_keeps_the_history(seeds
         warehouse_rows(data, "select article_id, published_date, body from articles order by 1")
         == before
     )
-    assert len(warehouse_rows(data, "select * from runs")) == 2
-    assert (data / "warehouse.previous.duckdb").exists()
+    # A night with nothing new publishes nothing (see tests/test_recovery.py): the run is in the
+    # lake's history, and the runs table shows it from the next publish on.
+    assert second.status == "nothing_new"
+    assert len(warehouse_rows(data, "select * from runs")) == 1
+    assert len(list((data / "lake" / "runs").glob("*/*.parquet"))) == 2
 
 
 def test_a_failed_gate_stops_the_run_and_leaves_the_published_warehouse_untouched(
