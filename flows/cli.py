@@ -6,8 +6,10 @@ import argparse
 import csv
 import gc
 import json
+import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from flows.settings import Settings, quiet_environment
@@ -26,16 +28,37 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("query", nargs="?", help="the SQL; omit to read it from --file or stdin")
     sql.add_argument("--file", "-f", type=Path, help="read the SQL from this file")
     sql.add_argument("--data", help="data folder holding warehouse.duckdb")
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    sql.add_argument("--output", "-o", type=Path, help="write the result to this file, not stdout")
     sql.add_argument("--max-rows", type=int, default=40, help="rows shown in table format")
 
     schema = commands.add_parser("schema", help="list published tables and columns with meanings")
     schema.add_argument("--data", help="data folder holding warehouse.duckdb")
 
+    serve = commands.add_parser(
+        "serve", help="serve the nightly run as a Prefect deployment on a schedule, until stopped"
+    )
+    serve.add_argument("--raw", help="folder of raw dumps (default data/raw or $COPYDESK_RAW)")
+    serve.add_argument("--data", help="data folder for lake and warehouse (default data/)")
+    serve.add_argument(
+        "--cron", help="when to run, in cron syntax (default '0 2 * * *' or $COPYDESK_SCHEDULE)"
+    )
+    serve.add_argument(
+        "--timezone", help="IANA time zone of the schedule (default UTC or $COPYDESK_TIMEZONE)"
+    )
+    serve.add_argument("--name", default="copydesk-nightly", help="the deployment's name")
+
     rollback = commands.add_parser(
         "rollback", help="restore the previous warehouse generation (again: undo the rollback)"
     )
     rollback.add_argument("--data", help="data folder holding warehouse.duckdb")
+
+    dashboard = commands.add_parser(
+        "dashboard", help="rebuild the quality dashboard; --serve shows it on http://127.0.0.1"
+    )
+    dashboard.add_argument("--data", help="data folder holding warehouse.duckdb and quality/")
+    dashboard.add_argument("--serve", action="store_true", help="serve it until interrupted")
+    dashboard.add_argument("--port", type=int, default=8765, help="port for --serve (0: any)")
 
     args = parser.parse_args(argv)
     handler = {
@@ -43,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         "sql": command_sql,
         "schema": command_schema,
         "rollback": command_rollback,
+        "serve": command_serve,
+        "dashboard": command_dashboard,
     }[args.command]
     return handler(args)
 
@@ -97,7 +122,9 @@ def print_summary(summary) -> None:
     for notice in getattr(summary, "notices", []):
         print(f"  notice: {notice}")
     print(f"  warehouse          {summary.warehouse}")
-    print(f"  quality report     {summary.quality_report}")
+    print(f"  quality report     {summary.dashboard or summary.quality_report}")
+    if summary.dashboard:
+        print(f"  data docs          {summary.quality_report}")
 
 
 def read_query(args) -> str:
@@ -123,6 +150,8 @@ def command_sql(args) -> int:
         print(f"copydesk sql: {missing}", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    if args.format == "parquet":
+        return write_parquet(conn, query, args.output)
     try:
         with conn:
             cursor = conn.execute(query)
@@ -137,22 +166,80 @@ def command_sql(args) -> int:
         print(f"copydesk sql: {error}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
-    if args.format == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(names)
-        writer.writerows(rows)
-    elif args.format == "json":
-        json.dump(
-            [dict(zip(names, row, strict=True)) for row in rows],
-            sys.stdout,
-            default=str,
-            ensure_ascii=False,
-            indent=2,
+    with output_stream(args.output) as out:
+        if args.format == "csv":
+            writer = csv.writer(out)
+            writer.writerow(names)
+            writer.writerows(rows)
+        elif args.format == "json":
+            json.dump(
+                [dict(zip(names, row, strict=True)) for row in rows],
+                out,
+                default=str,
+                ensure_ascii=False,
+                indent=2,
+            )
+            print(file=out)
+        else:
+            max_rows = args.max_rows if args.output is None else len(rows)
+            print(render_table(names, types, rows, max_rows), file=out)
+            print(
+                f"{len(rows)} row{'s' if len(rows) != 1 else ''} in {elapsed * 1000:.0f} ms",
+                file=out,
+            )
+    if args.output is not None:
+        print(
+            f"{len(rows)} row{'s' if len(rows) != 1 else ''} written to {args.output}",
+            file=sys.stderr,
         )
-        print()
+    return 0
+
+
+@contextmanager
+def output_stream(path: Path | None):
+    """stdout, or the --output file (written whole, then moved into place)."""
+    if path is None:
+        yield sys.stdout
+        return
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="") as out:
+        yield out
+    os.replace(temporary, path)
+
+
+def write_parquet(conn, query: str, output: Path | None) -> int:
+    """The result as Parquet, written with pyarrow: the read-only connection may not write files."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    if output is None and sys.stdout.isatty():
+        print(
+            "copydesk sql: Parquet is binary; give --output FILE or redirect stdout",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with conn:
+            relation = conn.sql(query)
+            if relation is None:
+                print("copydesk sql: the statement returns no rows to write", file=sys.stderr)
+                return 1
+            table = relation.to_arrow_table()
+    except duckdb.Error as error:
+        print(f"copydesk sql: {error}", file=sys.stderr)
+        return 1
+    if output is None:
+        sys.stdout.flush()
+        pq.write_table(table, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     else:
-        print(render_table(names, types, rows, args.max_rows))
-        print(f"{len(rows)} row{'s' if len(rows) != 1 else ''} in {elapsed * 1000:.0f} ms")
+        temporary = output.with_name(f".{output.name}.tmp")
+        pq.write_table(table, temporary)
+        os.replace(temporary, output)
+        print(
+            f"{table.num_rows} row{'s' if table.num_rows != 1 else ''} written to {output}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -175,6 +262,41 @@ def render_table(names: list[str], types: list[str], rows: list[tuple], max_rows
 def cell_text(value, limit: int = 60) -> str:
     text = "NULL" if value is None else str(value).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def command_dashboard(args) -> int:
+    from flows.dashboard import build_dashboard, serve
+
+    settings = Settings.from_env(data_dir=args.data)
+    index = build_dashboard(settings)
+    print(f"quality dashboard: {index}")
+    docs = settings.quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if docs.exists():
+        print(f"data docs:         {docs}")
+    if args.serve:
+        serve(settings.quality_dir, args.port)
+    return 0
+
+
+def command_serve(args) -> int:
+    from dataclasses import replace
+
+    from flows.schedule import ScheduleError, serve_nightly
+
+    settings = Settings.from_env(args.raw, args.data)
+    settings = replace(
+        settings,
+        schedule_cron=args.cron or settings.schedule_cron,
+        timezone=args.timezone or settings.timezone,
+    )
+    try:
+        serve_nightly(settings, args.name)
+    except ScheduleError as error:
+        print(f"copydesk serve: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("copydesk serve: stopped", file=sys.stderr)
+    return 0
 
 
 def command_rollback(args) -> int:

@@ -50,6 +50,7 @@ class RunSummary:
     warehouse: str = ""
     quality_report: str = ""
     notices: list[str] = field(default_factory=list)  # stale WALs, leftovers: worth a look
+    dashboard: str = ""
 
     def record(self) -> dict:
         """The row for lake/runs and the runs mart."""
@@ -264,9 +265,22 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
                 missing_ok=True
             )
             summary.quality_report = str(build_quality_report(quality))
+            summary.dashboard = build_dashboard_logged(settings, logger)
     return summary
 
 
 def build_quality_report(quality: QualityContext) -> Path:
     """Rebuild the Data Docs from every validation kept so far."""
     return quality.build_docs()
+
+
+def build_dashboard_logged(settings: Settings, logger) -> str:
+    """Rebuild the quality dashboard after every run, a failed one most of all; a problem building
+    it is logged, never raised over the run's own outcome."""
+    from flows.dashboard import build_dashboard
+
+    try:
+        return str(build_dashboard(settings))
+    except Exception as error:  # the dashboard must not turn a published run into a failure
+        logger.warning("quality dashboard not built: %s", error)
+        return ""

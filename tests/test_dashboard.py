@@ -1,0 +1,331 @@
+"""The quality dashboard and `copydesk sql` output: figures against the warehouse, escaping,
+graceful degradation. The browser checks (rendering, no script runs) are in test_browser.py."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import main
+from flows.dashboard import build_dashboard, date_category
+from flows.gates import GateFailed, offline_links
+from flows.nightly import nightly
+from flows.settings import EXPECTATIONS_DIR, Settings
+from tests.conftest import SEEDS_DIR, query
+
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = "<img src=x onerror=alert(2)>"
+XSS_FILE_NAME = "<img src=x onerror=alert(4)>.txt"
+
+
+def write_hostile_raw(raw: Path) -> None:
+    """The seeds plus articles whose text, title, outlet, url and file name carry payloads."""
+    shutil.copytree(SEEDS_DIR, raw)
+    body = (
+        f"LONDON: A council meeting on Tuesday discussed {XSS_SCRIPT} the budget and {XSS_IMG}"
+        " the new library, which officials said would open next spring after long delays."
+    )
+    lines = [
+        {
+            "id": "hostile-1",
+            "title": f"{XSS_SCRIPT} Council budget",
+            "text": body,
+            "url": "javascript:alert(5)",
+            "outlet": "<b onmouseover=alert(6)>Evil Outlet</b>",
+            "date": "2025-06-03",
+        },
+        {
+            "id": "plain-1",
+            "title": "A library opens",
+            "text": "PARIS: The city opened a new library on Monday, officials said, after years"
+            " of delays and a long debate about its cost and its opening hours.",
+            "url": "https://www.example-news.test/2025/06/02/library",
+            "date": "2025-06-02",
+        },
+    ]
+    text = "\n".join(json.dumps(line) for line in lines) + "\n" + '{"text": "' + XSS_SCRIPT + "\n"
+    (raw / "hostile.jsonl").write_text(text, encoding="utf-8")
+    (raw / XSS_FILE_NAME).write_text(
+        f"HAVANA: Officials on Monday said {XSS_IMG} the harbour would reopen to ships next week"
+        " after repairs, ending a closure that lasted most of the year.",
+        encoding="utf-8",
+    )
+
+
+def strict_expectations(folder: Path) -> Path:
+    """The real suites plus a critical one the next night fails."""
+    shutil.copytree(EXPECTATIONS_DIR, folder)
+    articles = json.loads((folder / "articles.json").read_text())
+    articles["expectations"].append(
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"max_value": 2},
+            "severity": "critical",
+            "meta": {"why": "a stricter suite a user might write"},
+        }
+    )
+    (folder / "articles.json").write_text(json.dumps(articles, indent=2))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory, prefect_server):
+    """One published night with hostile input, then a night stopped by a failed gate."""
+    root = tmp_path_factory.mktemp("dashboard")
+    raw, data = root / "raw", root / "data"
+    write_hostile_raw(raw)
+    first = nightly(raw_dir=str(raw), data_dir=str(data))
+    assert first.status == "published"
+    (raw / "extra.txt").write_text("A new story arrives tonight and is long enough to publish.")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COPYDESK_EXPECTATIONS", str(strict_expectations(root / "strict")))
+        with pytest.raises(GateFailed):
+            nightly(raw_dir=str(raw), data_dir=str(data))
+    return data
+
+
+def page(data: Path, name: str = "index.html") -> str:
+    return (data / "quality" / "dashboard" / name).read_text(encoding="utf-8")
+
+
+def warehouse(data: Path, sql: str) -> list[dict]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        return query(conn, sql)
+
+
+def lake_runs(data: Path, columns: str, order: str = "") -> list[tuple]:
+    with duckdb.connect() as conn:
+        sql = f"select {columns} from '{data}/lake/runs/*/*.parquet' {order}"
+        return conn.execute(sql).fetchall()
+
+
+def bar_values(html: str, chart_id: str) -> dict[str, int]:
+    """data-key → data-value of the bars of one chart."""
+    figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.S)
+    assert figure, chart_id
+    return {
+        key: int(value)
+        for key, value in re.findall(r'data-key="([^"]*)" data-value="(\d+)"', figure.group(1))
+    }
+
+
+def test_the_dashboard_is_rebuilt_after_a_failed_night_and_shows_it(nights):
+    html = page(nights)
+    latest = re.search(r'<p class="latest status-(\w+)" id="latest-run">', html)
+    assert latest and latest.group(1) == "failed"
+    assert "expect_table_row_count_to_be_between" in html
+    gate_rows = re.findall(r'<tr data-run="([^"]+)">', html.split('id="gate-table"')[1])
+    runs = lake_runs(nights, "run_id, status", "order by started_at desc")
+    assert [r[0] for r in runs] == list(dict.fromkeys(gate_rows))
+    assert [r[1] for r in runs] == ["failed", "published"]
+    # Gates link to their Data Docs pages, which exist.
+    links = re.findall(r'<a href="(\.\./gx/[^"]+\.html)">', html)
+    assert links and all((nights / "quality" / "dashboard" / link).exists() for link in links)
+
+
+def test_date_figures_match_the_warehouse(nights):
+    html = page(nights)
+    figures = bar_values(html, "chart-dates")
+    rows = warehouse(
+        nights,
+        "select published_date, date_source, header_date_raw,"
+        " try_strptime(header_date_raw, '%Y-%m-%d')::date as header_date, is_fragment"
+        " from articles where not is_fragment",
+    )
+    expected = {key: 0 for key in figures}
+    for row in rows:
+        expected[date_category(row)] += 1
+    assert figures == expected
+    # The repaired bars add up to the run summary's own count of repaired dates.
+    published = warehouse(nights, "select dates_repaired from runs order by started_at desc")
+    repaired = sum(v for k, v in figures.items() if k.startswith("repaired"))
+    assert repaired == published[0]["dates_repaired"] >= 1
+    # Independent SQL for the categories that need no Python.
+    undated = warehouse(
+        nights,
+        "select count(*) as n from articles where not is_fragment and published_date is null",
+    )[0]["n"]
+    assert figures["undated"] == undated
+    confidence = bar_values(html, "chart-confidence")
+    dated = warehouse(
+        nights,
+        "select count(*) as n from articles where not is_fragment and published_date is not null",
+    )[0]["n"]
+    assert sum(confidence.values()) == dated
+
+
+def test_volume_outlet_and_story_figures_match_the_warehouse(nights):
+    html = page(nights)
+    totals = warehouse(
+        nights,
+        "select count(*) filter (where not is_fragment) as a, count(*) filter (where is_fragment)"
+        " as f, count(distinct story_id) filter (where not is_fragment) as s from articles",
+    )[0]
+    assert re.search(rf'id="total-articles">{totals["a"]} articles<', html)
+    assert re.search(rf'id="total-fragments">{totals["f"]} fragments<', html)
+    per_outlet = warehouse(
+        nights,
+        "select coalesce(outlet, '(no outlet)') as o, count(*) as n from articles"
+        " where not is_fragment group by 1",
+    )
+    outlets = bar_values(html, "chart-outlets")
+    assert outlets == {re.sub("<", "&lt;", re.sub(">", "&gt;", r["o"])): r["n"] for r in per_outlet}
+    stories = bar_values(html, "chart-stories")
+    assert sum(stories.values()) == totals["s"]
+    biggest = warehouse(
+        nights,
+        "select story_id, count(*) as n from articles where not is_fragment"
+        " group by 1 order by 2 desc, 1 limit 1",
+    )[0]
+    assert re.search(
+        rf'<tr data-story="{biggest["story_id"]}">.*?>{biggest["n"]}</a>',
+        html.split('id="biggest-stories"')[1],
+        re.S,
+    )
+    # Volumes: the published run's articles out and the failed run's new documents.
+    runs = lake_runs(nights, "run_id, status, documents_new")
+    volume = html.split('id="volume-table"')[1]
+    for run_id, status, documents_new in runs:
+        row = re.search(rf'<tr data-run="{run_id}">(.*?)</tr>', volume, re.S).group(1)
+        assert re.search(rf'data-field="documents_new">{documents_new}<', row)
+        if status == "published":
+            out = warehouse(
+                nights,
+                f"select count(*) as n from articles where run_id = '{run_id}' and not is_fragment",
+            )[0]["n"]
+            assert re.search(rf'data-field="articles_out"><a [^>]*>{out}</a>', row)
+    # The unknown domain is listed, since no reference table is published.
+    assert "example-news.test" in html.split('id="unknown-domains"')[1]
+    quarantined = warehouse(nights, "select count(*) as n from quarantine")[0]["n"]
+    assert quarantined >= 1 and sum(bar_values(html, "chart-quarantine").values()) == quarantined
+
+
+def test_article_text_outlets_urls_and_file_names_are_escaped(nights):
+    for name in ("index.html", "articles.html"):
+        html = page(nights, name)
+        for raw in (XSS_SCRIPT, XSS_IMG, "<img src=x onerror=alert(4)>", "<b onmouseover"):
+            assert raw not in html, (name, raw)
+        assert "javascript:" not in html
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert scripts == ['<script src="dashboard.js" defer>'], scripts
+    articles = page(nights, "articles.html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in articles
+    assert "&lt;img src=x onerror=alert(4)&gt;.txt" in articles
+
+
+def test_every_count_links_to_the_rows_it_counts(nights):
+    html = page(nights)
+    rows = articles_rows(page(nights, "articles.html"))
+    for href in set(re.findall(r'href="articles\.html#articles\?([^"]*)"', html)):
+        filters = dict(pair.split("=", 1) for pair in href.replace("&amp;", "&").split("&"))
+        from urllib.parse import unquote
+
+        filters = {k: unquote(v) for k, v in filters.items()}
+        assert filters and all(key in rows[0] for key in filters), (
+            f"unknown filter in {href}: {sorted(rows[0])}"
+        )
+    inverted = [r for r in rows if r["date_category"] == "repaired_inversion"]
+    assert len(inverted) == bar_values(html, "chart-dates")["repaired_inversion"]
+
+
+def articles_rows(html: str) -> list[dict]:
+    table = html.split('id="articles"')[1].split("</table>")[0]
+    return [
+        dict(re.findall(r'data-(\w+)="([^"]*)"', tr))
+        for tr in re.findall(r"<tr id=\"a-[^\"]+\"([^>]*)>", table)
+    ]
+
+
+def test_the_dashboard_degrades_without_a_warehouse_or_with_missing_tables(nights, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(nights / "lake" / "runs", data / "lake" / "runs")
+    index = build_dashboard(Settings.from_env(data_dir=data))
+    assert "no warehouse has been published yet" in index.read_text()
+
+    # A warehouse with only articles, plus an outlet reference table that knows one domain.
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
+        conn.execute(f"attach '{nights / 'warehouse.duckdb'}' as src (read_only)")
+        conn.execute("create table articles as select * from src.articles")
+        conn.execute("create table dim_outlets as select 'example-news.test' as outlet_domain")
+        conn.execute("detach src")
+    # A run that checked no gate (nothing new) and one that checked an unknown suite.
+    record = pq.read_table(next((data / "lake" / "runs").glob("*/*.parquet"))).to_pylist()[0]
+    for run_id, gates in (("zz-nothing-new", []), ("zz-odd", [{"suite": "other"}])):
+        record.update(run_id=run_id, status="nothing_new", gates=json.dumps(gates))
+        (data / "lake" / "runs" / "run_date=2099-01-01").mkdir(exist_ok=True)
+        pq.write_table(
+            pa.Table.from_pylist([record]),
+            data / "lake" / "runs" / "run_date=2099-01-01" / f"{run_id}.parquet",
+        )
+    html = build_dashboard(Settings.from_env(data_dir=data)).read_text()
+    assert "could not be read" not in html
+    assert html.count('<tr data-run="zz-') == 4  # gates and volumes
+    assert "Nothing is in quarantine." in html
+    assert "dim_outlets" in html and 'id="no-reference"' not in html
+    assert "No unknown domains." in html
+
+
+def test_data_docs_links_point_at_vendored_files(nights):
+    site = nights / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    for html_page in site.rglob("*.html"):
+        text = html_page.read_text(encoding="utf-8")
+        loads = re.findall(r'<(?:script|link|img)\b[^>]*?(?:src|href)="([^"]+)"', text)
+        assert loads, html_page
+        for target in loads:
+            assert not re.match(r"https?:|//", target), (html_page, target)
+            assert (html_page.parent / target.split("?")[0]).exists(), (html_page, target)
+        assert XSS_SCRIPT not in text and XSS_IMG not in text
+    license_files = list((site / "static" / "vendor").rglob("LICENSE*"))
+    assert len(license_files) >= 8
+
+
+def test_offline_links_drops_what_could_not_be_vendored():
+    page = (
+        '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
+        '<link rel="stylesheet" href="https://example.com/x.css"/>'
+        '<a href="https://greatexpectations.io">GX</a>'
+    )
+    out = offline_links(page, "static", missing=["vega/build/vega.min.js"])
+    assert out == '<a href="https://greatexpectations.io">GX</a>'
+
+
+def test_sql_writes_parquet_and_other_formats_to_a_file(nights, tmp_path, capsys):
+    target = tmp_path / "out.parquet"
+    sql = "select article_id, published_date, date_confidence from articles order by 1"
+    assert main(["sql", "--data", str(nights), "--format", "parquet", "-o", str(target), sql]) == 0
+    table = pq.read_table(target)
+    expected = warehouse(nights, sql)
+    assert table.to_pylist() == expected
+    assert str(table.schema.field("published_date").type) == "date32[day]"
+    assert f"{len(expected)} rows written to {target}" in capsys.readouterr().err
+
+    csv_file = tmp_path / "out.csv"
+    assert (
+        main(["sql", "--data", str(nights), "--format", "csv", "--output", str(csv_file), sql]) == 0
+    )
+    assert len(csv_file.read_text().splitlines()) == len(expected) + 1
+    assert capsys.readouterr().out == ""
+
+    assert (
+        main(["sql", "--data", str(nights), "--format", "parquet", "-o", str(target), "selec 1"])
+        == 1
+    )
+    assert "Parser Error" in capsys.readouterr().err
+
+
+def test_sql_parquet_to_stdout(nights, capsysbinary):
+    assert main(["sql", "--data", str(nights), "--format", "parquet", "select 42 as answer"]) == 0
+    out = capsysbinary.readouterr().out
+    assert out[:4] == b"PAR1" and out[-4:] == b"PAR1"
+
+
+def test_dashboard_command_builds_and_names_the_pages(nights, capsys):
+    assert main(["dashboard", "--data", str(nights)]) == 0
+    out = capsys.readouterr().out
+    assert f"quality dashboard: {nights / 'quality' / 'dashboard' / 'index.html'}" in out
+    assert "data docs:" in out
