@@ -262,7 +262,7 @@ def articles_link(table: str = "articles", **filters) -> str:
     return f"articles.html#{table}" + (f"?{query}" if query else "")
 
 
-def hbar_chart(items: list[dict], *, width: int = 620, label_width: int = 210) -> dict:
+def hbar_chart(items: list[dict], *, width: int = 660, label_width: int = 250) -> dict:
     """Horizontal bars: items have label, value, href and optional color."""
     bar, gap, top = 20, 8, 6
     plot = width - label_width - 60
