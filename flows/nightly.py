@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,6 +73,15 @@ class RunSummary:
             "rows_quarantined": self.counts.get("quarantined"),
             "gates": json.dumps(self.gates),
         }
+
+
+def stage_reached(stage: str) -> None:
+    """A named point of the run, for crash tests: with COPYDESK_PAUSE_AT=<stage> the run says so
+    on stderr and waits there to be killed (kill -9). Does nothing otherwise."""
+    if os.environ.get("COPYDESK_PAUSE_AT") == stage:
+        sys.stderr.write(f"copydesk: paused at {stage}\n")  # not print: log_prints takes it
+        sys.stderr.flush()
+        time.sleep(3600)
 
 
 def new_run_id(now: datetime) -> str:
@@ -193,7 +204,9 @@ def publish_warehouse(settings: Settings, summary: RunSummary) -> list[GateResul
         get_run_logger().warning(notice)
     fingerprint = recovery.build_fingerprint(settings)
     recovery.record_published(settings, building, summary.run_id, fingerprint, summary.counts)
+    stage_reached("publishing")
     publish(building, settings)
+    stage_reached("published")
     return results
 
 
@@ -221,6 +234,7 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
         try:
             report = ingest_raw_dumps(settings, summary.run_id, started_at)
             summary.ingest = report.as_dict()
+            stage_reached("ingested")
             logger.info("ingested %s", {k: v for k, v in summary.ingest.items() if k != "skipped"})
             for line in report.skipped:
                 logger.warning("skipped %s", line)
@@ -245,6 +259,7 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
             build_layers(settings, summary.run_id, ("staging",))
             summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "staging")]
             build_layers(settings, summary.run_id, ("intermediate", "marts"))
+            stage_reached("built")
             summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "marts")]
             summary.counts = count_outcomes(settings, summary.run_id)
             summary.status = "published"
