@@ -84,7 +84,8 @@ def parse_model(path: Path, layer: str) -> Model:
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     references = set()
     for table in tree.find_all(exp.Table):
-        if table.name in ctes and not table.db:
+        # A CTE, or DuckDB's `recurring.<cte>`: the whole table a recursive CTE has built so far.
+        if table.name in ctes and table.db in ("", "recurring"):
             continue
         if not table.db:
             raise ValueError(f"{path}: refer to tables as schema.table, found {table.sql()}")

@@ -1,7 +1,9 @@
 -- One row per article with the copy group it belongs to (itself alone when it has no copy).
 -- Why: copies chain (002 and 003 overlap less than each does with 000), so a group is a connected
--- component of verified copy pairs, not a pairwise threshold. The group is named after its
--- smallest doc_id, which does not depend on the order articles arrived in.
+-- component of verified copy pairs, not a pairwise threshold. Components come from label
+-- propagation (each article takes the smallest doc_id among its neighbours' labels until nothing
+-- changes), which costs edges x diameter rather than the square of a component's size. The group
+-- is named after its smallest doc_id, whatever order articles arrived in.
 with recursive edges as (
     select
         doc_a as doc_id,
@@ -14,25 +16,26 @@ with recursive edges as (
     from intermediate.int_copy_pairs
 ),
 
-reachable(doc_id, linked_doc_id) as (
+components(doc_id, copy_group_doc_id) using key (doc_id) as (
     select
         doc_id,
-        linked_doc_id
-    from edges
+        doc_id
+    from staging.stg_documents
     union
     select
-        reachable.doc_id,
-        edges.linked_doc_id
-    from reachable
+        edges.linked_doc_id,
+        min(components.copy_group_doc_id)
+    from components
     join edges
-        on edges.doc_id = reachable.linked_doc_id
+        on edges.doc_id = components.doc_id
+    join recurring.components as current_label
+        on current_label.doc_id = edges.linked_doc_id
+    group by edges.linked_doc_id
+    having min(components.copy_group_doc_id) < min(current_label.copy_group_doc_id)
 )
 
 select
-    documents.doc_id, -- the article
-    least(documents.doc_id, coalesce(min(reachable.linked_doc_id), documents.doc_id)) as copy_group_doc_id, -- smallest doc_id in its group
-    count(distinct reachable.linked_doc_id) filter (where reachable.linked_doc_id <> documents.doc_id) + 1 as copy_group_size -- articles in the group, itself included
-from staging.stg_documents as documents
-left join reachable
-    on reachable.doc_id = documents.doc_id
-group by documents.doc_id
+    doc_id, -- the article
+    copy_group_doc_id, -- smallest doc_id in its group
+    count(*) over (partition by copy_group_doc_id) as copy_group_size -- articles in the group, itself included
+from components

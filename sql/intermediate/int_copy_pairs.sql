@@ -29,10 +29,19 @@ useful_samples as (
     having count(*) between 2 and 200
 ),
 
-candidates as (
+sample_sizes as (
+    select
+        doc_id,
+        count(*) as sample_count
+    from samples
+    group by doc_id
+),
+
+sample_matches as (
     select
         left_side.doc_id as doc_a,
-        right_side.doc_id as doc_b
+        right_side.doc_id as doc_b,
+        count(*) as shared_samples
     from samples as left_side
     join samples as right_side
         on left_side.shingle = right_side.shingle
@@ -42,18 +51,43 @@ candidates as (
     having count(*) >= 2
 ),
 
-verified as (
+candidates as (
+    -- Pairs whose samples alone already suggest a containment near the threshold.
+    select
+        sample_matches.doc_a,
+        sample_matches.doc_b
+    from sample_matches
+    join sample_sizes as size_a
+        on size_a.doc_id = sample_matches.doc_a
+    join sample_sizes as size_b
+        on size_b.doc_id = sample_matches.doc_b
+    where sample_matches.shared_samples
+        >= 0.15 * least(size_a.sample_count, size_b.sample_count)
+),
+
+candidate_shingles as (
+    -- The first article's shingles, once for each candidate partner.
     select
         candidates.doc_a,
         candidates.doc_b,
-        count(*) as shared_shingles
+        shingles.shingle
     from candidates
-    join intermediate.int_shingles as left_side
-        on left_side.doc_id = candidates.doc_a
-    join intermediate.int_shingles as right_side
-        on right_side.doc_id = candidates.doc_b
-        and right_side.shingle = left_side.shingle
-    group by all
+    join intermediate.int_shingles as shingles
+        on shingles.doc_id = candidates.doc_a
+),
+
+verified as (
+    -- Exactly: how many of them the partner has too (a semi join, so no pair of shingle lists
+    -- is ever multiplied out).
+    select
+        doc_a,
+        doc_b,
+        count(*) as shared_shingles
+    from candidate_shingles
+    semi join intermediate.int_shingles as partner
+        on partner.doc_id = candidate_shingles.doc_b
+        and partner.shingle = candidate_shingles.shingle
+    group by doc_a, doc_b
 )
 
 select

@@ -15,28 +15,40 @@ with documents as (
 ),
 
 relatives as (
-    -- Copies of the article lend their dates; other articles of its story only to an article with
-    -- no date of its own (a story runs over days, so it must not overrule a header).
+    -- The article's verified copies lend their dates; the articles it is paired with by story
+    -- only lend theirs to an article with no date of its own (a story runs over days, so it must
+    -- not overrule a header). Direct pairs only: a long chain of copies lends nothing extra.
     select
-        groups.doc_id,
-        copies.doc_id as relative_doc_id,
+        doc_a as doc_id,
+        doc_b as relative_doc_id,
         'copy_group' as relation,
         0.8 as relation_weight
-    from intermediate.int_copy_groups as groups
-    join intermediate.int_copy_groups as copies
-        on copies.copy_group_doc_id = groups.copy_group_doc_id
-        and copies.doc_id <> groups.doc_id
+    from intermediate.int_copy_pairs
     union all
     select
-        stories.doc_id,
-        members.doc_id,
+        doc_b,
+        doc_a,
+        'copy_group',
+        0.8
+    from intermediate.int_copy_pairs
+    union all
+    select
+        pairs.doc_id,
+        pairs.relative_doc_id,
         'story',
         0.5
-    from intermediate.int_stories as stories
-    join intermediate.int_stories as members
-        on members.story_doc_id = stories.story_doc_id
-        and members.copy_group_doc_id <> stories.copy_group_doc_id
-    where stories.doc_id not in (select doc_id from intermediate.int_own_dates)
+    from (
+        select
+            doc_a as doc_id,
+            doc_b as relative_doc_id
+        from intermediate.int_story_pairs
+        union all
+        select
+            doc_b,
+            doc_a
+        from intermediate.int_story_pairs
+    ) as pairs
+    where pairs.doc_id not in (select doc_id from intermediate.int_own_dates)
 ),
 
 borrowed_candidates as (

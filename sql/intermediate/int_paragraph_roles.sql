@@ -33,13 +33,20 @@ with paragraphs as (
 ),
 
 teaser_marks as (
-    -- A teaser is long and cut off mid-sentence, far longer than the article's own paragraphs.
+    -- A teaser is cut off mid-sentence and either repeats another document's opening, or is far
+    -- longer than the article's own paragraphs.
     select
-        *,
-        is_unterminated
-        and char_length >= greatest(300, 2 * median_length)
-        and paragraph_count >= 4 as looks_like_teaser
+        paragraphs.*,
+        paragraphs.is_unterminated and (
+            matches.teased_doc_id is not null
+            or (
+                paragraphs.char_length >= greatest(300, 2 * paragraphs.median_length)
+                and paragraphs.paragraph_count >= 4
+            )
+        ) as looks_like_teaser
     from paragraphs
+    left join intermediate.int_teaser_matches as matches
+        using (doc_id, paragraph_no)
 ),
 
 article_end as (
@@ -61,7 +68,7 @@ select
     case
         when looks_like_credit then 'credit'
         when looks_like_teaser and paragraph_no > last_article_paragraph
-            and last_article_paragraph >= 2 then 'teaser'
+            and last_article_paragraph >= 1 then 'teaser'
         when char_length <= 80 and is_unterminated then 'subhead'
         else 'body'
     end as role -- body, subhead (kept in the body), credit or teaser (split off as a fragment)

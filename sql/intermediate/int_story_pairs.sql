@@ -20,6 +20,8 @@ shared as (
     join intermediate.int_story_terms as right_side
         on right_side.term = left_side.term
         and right_side.doc_id > left_side.doc_id
+    -- A name in thousands of articles ("Trump") finds no story, only a quadratic join.
+    where left_side.documents_with_term <= 2000
     group by all
     having count(*) >= 4
 )

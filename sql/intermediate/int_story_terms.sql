@@ -51,7 +51,8 @@ select
     term_counts.doc_id, -- the article
     term_counts.term, -- a name it mentions, lowercased
     round(term_counts.term_frequency * ln(1 + frequency.documents / frequency.documents_with_term), 4)
-        as weight -- tf-idf: often here, rare elsewhere
+        as weight, -- tf-idf: often here, rare elsewhere
+    frequency.documents_with_term -- how many articles mention it
 from term_counts
 join document_frequency as frequency
     using (term)
