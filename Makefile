@@ -41,9 +41,10 @@ run: setup
 test: setup browser
 	COPYDESK_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
-# Date accuracy on real articles with planted corruptions (not part of `make test`).
+# Date, copy and outlet accuracy on real articles with planted corruptions (not in `make test`).
 bench-quality: setup
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/copies.py
 
 lint: setup
 	$(BIN)/ruff check flows tests

@@ -48,19 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--name", default="copydesk-nightly", help="the deployment's name")
 
-    serve = commands.add_parser(
-        "serve", help="serve the nightly run as a Prefect deployment on a schedule, until stopped"
-    )
-    serve.add_argument("--raw", help="folder of raw dumps (default data/raw or $COPYDESK_RAW)")
-    serve.add_argument("--data", help="data folder for lake and warehouse (default data/)")
-    serve.add_argument(
-        "--cron", help="when to run, in cron syntax (default '0 2 * * *' or $COPYDESK_SCHEDULE)"
-    )
-    serve.add_argument(
-        "--timezone", help="IANA time zone of the schedule (default UTC or $COPYDESK_TIMEZONE)"
-    )
-    serve.add_argument("--name", default="copydesk-nightly", help="the deployment's name")
-
     rollback = commands.add_parser(
         "rollback", help="restore the previous warehouse generation (again: undo the rollback)"
     )
@@ -79,7 +66,6 @@ def main(argv: list[str] | None = None) -> int:
         "sql": command_sql,
         "schema": command_schema,
         "rollback": command_rollback,
-        "serve": command_serve,
         "serve": command_serve,
         "dashboard": command_dashboard,
     }[args.command]
@@ -289,27 +275,6 @@ def command_dashboard(args) -> int:
         print(f"data docs:         {docs}")
     if args.serve:
         serve(settings.quality_dir, args.port)
-    return 0
-
-
-def command_serve(args) -> int:
-    from dataclasses import replace
-
-    from flows.schedule import ScheduleError, serve_nightly
-
-    settings = Settings.from_env(args.raw, args.data)
-    settings = replace(
-        settings,
-        schedule_cron=args.cron or settings.schedule_cron,
-        timezone=args.timezone or settings.timezone,
-    )
-    try:
-        serve_nightly(settings, args.name)
-    except ScheduleError as error:
-        print(f"copydesk serve: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("copydesk serve: stopped", file=sys.stderr)
     return 0
 
 
