@@ -73,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command_run(args) -> int:
+    from flows import progress
+
+    if sys.stderr.isatty():
+        # A live line per stage instead of Prefect's log lines; warnings and errors still show.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        progress.install(progress.Progress(sys.stderr, live=True))
     from flows.gates import GateFailed
     from flows.nightly import RunRefused, nightly
 

@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import recovery
 from flows.gates import GateFailed, GateResult, QualityContext, require_passed, validate_stage
 from flows.ingest import IngestReport, ingest, list_raw_files, sweep_leftovers
+from flows.progress import current as current_progress
 from flows.settings import Settings
 from flows.warehouse import (
     RUNS_SCHEMA,
@@ -231,8 +232,14 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
         summary.notices += recovery.stale_wal_notices(settings)
         for notice in summary.notices:
             logger.warning(notice)
+        progress = current_progress()
         try:
-            report = ingest_raw_dumps(settings, summary.run_id, started_at)
+            with progress.stage("ingest") as step:
+                report = ingest_raw_dumps(settings, summary.run_id, started_at)
+                step.detail = (
+                    f"{report.files_listed} files, {report.documents_new} new documents,"
+                    f" {report.documents_duplicate} already in the lake"
+                )
             summary.ingest = report.as_dict()
             stage_reached("ingested")
             logger.info("ingested %s", {k: v for k, v in summary.ingest.items() if k != "skipped"})
@@ -255,16 +262,18 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
                 logger.info(summary.message)
                 return summary
             summary.message = "; ".join(summary.notices)
-            summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "ingest")]
-            build_layers(settings, summary.run_id, ("staging",))
-            summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "staging")]
-            build_layers(settings, summary.run_id, ("intermediate", "marts"))
+            summary.gates += checked_gate(progress, settings, summary.run_id, "ingest")
+            built_layers(progress, settings, summary.run_id, ("staging",))
+            summary.gates += checked_gate(progress, settings, summary.run_id, "staging")
+            built_layers(progress, settings, summary.run_id, ("intermediate", "marts"))
             stage_reached("built")
-            summary.gates += [r.summary() for r in check_gate(settings, summary.run_id, "marts")]
+            summary.gates += checked_gate(progress, settings, summary.run_id, "marts")
             summary.counts = count_outcomes(settings, summary.run_id)
             summary.status = "published"
             summary.ended_at = datetime.now(UTC)
-            summary.gates += [r.summary() for r in publish_warehouse(settings, summary)]
+            with progress.stage("publish") as step:
+                summary.gates += [r.summary() for r in publish_warehouse(settings, summary)]
+                step.detail = f"{summary.counts['articles']} articles"
             summary.warehouse = str(settings.warehouse_path)
         except Exception as error:
             summary.status = "failed"
@@ -282,6 +291,21 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
             summary.quality_report = str(build_quality_report(quality))
             summary.dashboard = build_dashboard_logged(settings, logger)
     return summary
+
+
+def checked_gate(progress, settings: Settings, run_id: str, stage: str) -> list[dict]:
+    """Run one stage's gate, shown as a progress stage; returns the gate summaries."""
+    with progress.stage(f"check {stage}") as step:
+        results = [r.summary() for r in check_gate(settings, run_id, stage)]
+        step.detail = ", ".join(f"{r['suite']} {r['rows_checked']} rows" for r in results)
+    return results
+
+
+def built_layers(progress, settings: Settings, run_id: str, layers: tuple[str, ...]) -> None:
+    """Build SQL layers, shown as a progress stage."""
+    with progress.stage("build " + " + ".join(layers)) as step:
+        counts = build_layers(settings, run_id, layers)
+        step.detail = f"{len(counts)} models"
 
 
 def build_quality_report(quality: QualityContext) -> Path:

@@ -13,7 +13,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 import sqlglot
-from duckdb.sqltypes import VARCHAR
 from publicsuffixlist import PublicSuffixList
 from sqlglot import exp
 
@@ -141,8 +140,10 @@ def prepare_connection(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR)
         conn.create_function(
             "registrable_domain",
             registrable_domain,
-            [VARCHAR],
-            VARCHAR,
+            # Types by name: a module-level DuckDBPyType outlives DuckDB's bindings at exit and
+            # makes them print "leaked instance" warnings.
+            ["VARCHAR"],
+            "VARCHAR",
             null_handling="special",
             side_effects=False,
         )
