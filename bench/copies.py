@@ -22,7 +22,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flows.ingest import DOCUMENT_SCHEMA, doc_id_of, normalize_text
+from flows.ingest import lake_row
 from flows.settings import PROJECT_ROOT
 from flows.warehouse import build_in_memory
 
@@ -49,23 +49,8 @@ SWAPS = {
 
 
 def document(text: str, source_id: str, **metadata) -> dict:
-    normalized = normalize_text(text)
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    row = dict.fromkeys(DOCUMENT_SCHEMA.names)
-    row.update(
-        doc_id=doc_id_of(normalized),
-        source_id=source_id,
-        source_path=source_id,
-        format="txt",
-        encoding="utf-8",
-        byte_size=len(normalized.encode()),
-        text=normalized,
-        ingested_at=now,
-        ingest_date=now.date(),
-        run_id="bench",
-    )
-    row.update(metadata)
-    return row
+    """A lake row as ingest writes it."""
+    return lake_row(text, source_id, datetime(2026, 1, 1, tzinfo=UTC), "bench", **metadata)
 
 
 def edited_copy(paragraphs: list[str], others: list[str], rng: random.Random) -> str:

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from flows.ingest import DOCUMENT_SCHEMA, doc_id_of, normalize_text
+from flows.ingest import lake_row
 from flows.settings import PROJECT_ROOT
 from flows.warehouse import build_in_memory
 
@@ -47,23 +47,7 @@ MISLEADING_SENTENCES = [
 
 def document(text: str, source_id: str, **metadata) -> dict:
     """A lake row as ingest writes it."""
-    normalized = normalize_text(text)
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    row = dict.fromkeys(DOCUMENT_SCHEMA.names)
-    row.update(
-        doc_id=doc_id_of(normalized),
-        source_id=source_id,
-        source_path=source_id,
-        format="txt",
-        encoding="utf-8",
-        byte_size=len(normalized.encode()),
-        text=normalized,
-        ingested_at=metadata.pop("ingested_at", now),
-        ingest_date=now.date(),
-        run_id="bench",
-    )
-    row.update(metadata)
-    return row
+    return lake_row(text, source_id, datetime(2026, 1, 1, tzinfo=UTC), "bench", **metadata)
 
 
 def planted_cases(articles: list[dict], rng: random.Random) -> dict[str, list[tuple[dict, date]]]:

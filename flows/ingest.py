@@ -142,6 +142,27 @@ def doc_id_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def lake_row(text: str, source_id: str, now: datetime, run_id: str, **fields) -> dict:
+    """A documents row as ingest writes it, from text in hand: for feeding the models directly
+    (tests, benchmarks) without files. `fields` sets any other column (url, fetched_at...)."""
+    normalized = normalize_text(text)
+    row = dict.fromkeys(DOCUMENT_SCHEMA.names)
+    row.update(
+        doc_id=doc_id_of(normalized),
+        source_id=source_id,
+        source_path=source_id,
+        format="txt",
+        encoding="utf-8",
+        byte_size=len(normalized.encode()),
+        text=normalized,
+        ingested_at=now,
+        ingest_date=now.date(),
+        run_id=run_id,
+    )
+    row.update(fields)
+    return row
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes no news text would contain: NULs or mostly control characters."""
     sample = data[:8192]

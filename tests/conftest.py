@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pytest
 
 # Before Prefect is imported anywhere: its home and results live in a throwaway folder.
@@ -18,7 +19,7 @@ os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "results")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from flows.ingest import DOCUMENT_SCHEMA, doc_id_of, normalize_text  # noqa: E402
+from flows.ingest import doc_id_of, lake_row, normalize_text  # noqa: E402
 from flows.settings import PROJECT_ROOT, quiet_environment  # noqa: E402
 from flows.warehouse import build_in_memory, load_models, prepare_connection  # noqa: E402
 
@@ -45,23 +46,31 @@ def seeds(tmp_path) -> Path:
 
 def document(text: str, **metadata) -> dict:
     """A lake row as ingest writes it, for feeding models directly."""
-    normalized = normalize_text(text)
     now = metadata.pop("ingested_at", datetime(2026, 1, 15, tzinfo=UTC))
-    row = {name: None for name in DOCUMENT_SCHEMA.names}
-    row.update(
-        doc_id=doc_id_of(normalized),
-        source_id=metadata.pop("source_id", f"fixture-{doc_id_of(normalized)[:8]}.txt"),
-        source_path="fixture.txt",
-        format="txt",
-        encoding="utf-8",
-        byte_size=len(normalized.encode()),
-        text=normalized,
-        ingested_at=now,
-        ingest_date=now.date(),
-        run_id="test-run",
-    )
-    row.update(metadata)
-    return row
+    source_id = metadata.pop("source_id", f"fixture-{doc_id_of(normalize_text(text))[:8]}.txt")
+    return lake_row(text, source_id, now, "test-run", **metadata)
+
+
+def lake_rows(lake: Path, kind: str = "documents") -> list[dict]:
+    """Every row of one lake table (documents, quarantine)."""
+    files = sorted((lake / kind).glob("*/*.parquet"))
+    if not files:
+        return []
+    return pads.dataset(files, format="parquet").to_table().to_pylist()
+
+
+@pytest.fixture
+def raw(tmp_path) -> Path:
+    """An empty raw folder."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def lake(tmp_path) -> Path:
+    """Where a test's lake goes."""
+    return tmp_path / "lake"
 
 
 def seed_documents() -> list[dict]:

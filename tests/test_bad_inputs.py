@@ -20,31 +20,11 @@ import zlib
 from pathlib import Path
 
 import duckdb
-import pyarrow.dataset as pads
 import pytest
 
 import flows.ingest
 from flows.ingest import ingest
-from tests.conftest import SEEDS_DIR, query
-
-
-def lake_rows(lake, kind="documents"):
-    files = sorted((lake / kind).glob("*/*.parquet"))
-    if not files:
-        return []
-    return pads.dataset(files, format="parquet").to_table().to_pylist()
-
-
-@pytest.fixture
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def lake(tmp_path):
-    return tmp_path / "lake"
+from tests.conftest import SEEDS_DIR, lake_rows, query
 
 
 def test_every_listed_file_is_counted_once_and_a_rerun_adds_nothing(raw, lake):

@@ -4,29 +4,10 @@ import gzip
 import json
 import os
 
-import pyarrow.dataset as pads
 import pytest
 
 from flows.ingest import ingest
-
-
-def lake_rows(lake, kind="documents"):
-    files = sorted((lake / kind).glob("*/*.parquet"))
-    if not files:
-        return []
-    return pads.dataset(files, format="parquet").to_table().to_pylist()
-
-
-@pytest.fixture
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def lake(tmp_path):
-    return tmp_path / "lake"
+from tests.conftest import lake_rows
 
 
 def test_the_seeds_become_five_documents_and_a_second_ingest_adds_nothing(seeds, lake):
