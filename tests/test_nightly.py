@@ -13,7 +13,7 @@ import pytest
 from flows.gates import GateFailed
 from flows.nightly import RunRefused, nightly, run_lock
 from flows.settings import EXPECTATIONS_DIR, Settings
-from tests.conftest import query
+from tests.conftest import SEEDS_DIR, query
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -176,3 +176,22 @@ def test_a_second_writer_is_refused_while_a_run_holds_the_lock(seeds, tmp_path):
         pytest.raises(RunRefused, match="in progress"),
     ):
         nightly(raw_dir=str(seeds), data_dir=str(data))
+
+
+def test_a_copy_arriving_on_a_later_night_joins_the_earlier_articles_group_and_story(tmp_path):
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    first, copy = sorted(SEEDS_DIR.glob("*.txt"))[:2]  # 000 names AFP; 001 is its uncredited copy
+    shutil.copy(first, raw)
+    nightly(raw_dir=str(raw), data_dir=str(data))
+    before = warehouse_rows(data, "select article_id, copy_group_id, story_id from articles")
+    shutil.copy(copy, raw)
+    nightly(raw_dir=str(raw), data_dir=str(data))
+    rows = warehouse_rows(
+        data,
+        "select article_id, copy_group_id, story_id, wire_agency from articles order by source_id",
+    )
+    assert rows[0]["article_id"] == before[0]["article_id"]
+    assert rows[0]["copy_group_id"] == rows[1]["copy_group_id"]
+    assert rows[0]["story_id"] == rows[1]["story_id"]
+    assert rows[1]["wire_agency"] == "AFP"
