@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: setup run test lint lock clean bench-quality browser
+.PHONY: setup run test lint lock clean bench-quality bench browser
 
 setup: $(INSTALLED) $(VENDORED)
 
@@ -45,6 +45,11 @@ test: setup browser
 bench-quality: setup
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/copies.py
+
+# Time ingest, each SQL layer and the slowest models on a synthetic 100,000-document night
+# (bench/synth.py), against one scan of the lake; writes bench/out/scale_results.json.
+bench: setup
+	$(BIN)/python bench/scale.py --articles 100000
 
 lint: setup
 	$(BIN)/ruff check flows tests

@@ -1,0 +1,232 @@
+"""Scale benchmark: how each stage of a night grows with the corpus, against a floor.
+
+For each size, bench/synth.py writes a synthetic night into a temp folder; then each stage runs in
+its own child process, so its wall time, CPU time (user + system) and peak RSS are its own:
+ingest (flows.ingest.ingest into a temp lake), the staging, intermediate and marts layers
+(flows.warehouse.build_models on a DuckDB file, the lake attached as raw.* as a nightly run does),
+each model timed on its own, and the floor: one DuckDB scan of the lake's text column. Gates and
+publishing are not timed here. Results go to bench/out/scale_results.json.
+
+Usage: python bench/scale.py --articles 10000 100000 [--seed S] [--keep] [--stage-timeout SEC]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the project, on the path
+    sys.path.insert(0, str(ROOT))
+
+from bench.synth import synth  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "scale_results.json"
+LAYERS = ("staging", "intermediate", "marts")
+RUN_ID = "scale"
+
+
+# ---------------------------------------------------------------------------------------------
+# Children: one stage each, reporting what it did as JSON
+
+
+def child_ingest(raw: Path, data: Path) -> dict:
+    from flows.ingest import ingest
+
+    report = ingest(raw, data / "lake", RUN_ID, now=datetime(2025, 7, 1, 2, tzinfo=UTC))
+    lake = data / "lake" / "documents"
+    return {
+        "documents_new": report.documents_new,
+        "documents_duplicate": report.documents_duplicate,
+        "records_bad": report.records_bad,
+        "lake_bytes": sum(p.stat().st_size for p in lake.rglob("*.parquet")),
+    }
+
+
+def child_layer(raw: Path, data: Path, layer: str) -> dict:
+    import duckdb
+
+    from flows.settings import Settings
+    from flows.warehouse import build_models, drop_sources, load_models, register_sources
+
+    settings = Settings(raw_dir=raw, data_dir=data)
+    models = [model for model in load_models() if model.layer == layer]
+    conn = duckdb.connect(str(data / "warehouse.duckdb"))
+    timings = {}
+    rows = {}
+    try:
+        register_sources(conn, settings)
+        for model in models:
+            started = time.perf_counter()
+            rows.update(build_models(conn, [model]))
+            timings[model.table] = round(time.perf_counter() - started, 3)
+        drop_sources(conn)
+        conn.execute("checkpoint")
+    finally:
+        conn.close()
+    return {
+        "models": timings,
+        "rows": rows,
+        "warehouse_bytes": (data / "warehouse.duckdb").stat().st_size,
+    }
+
+
+def child_floor(raw: Path, data: Path) -> dict:
+    import duckdb
+
+    conn = duckdb.connect()
+    pattern = str(data / "lake" / "documents" / "*" / "*.parquet")
+    count, chars = conn.execute(
+        "select count(*), sum(length(text)) from read_parquet(?)", [pattern]
+    ).fetchall()[0]
+    conn.close()
+    return {"documents": count, "text_chars": int(chars or 0)}
+
+
+def run_child(argv: list[str]) -> int:
+    stage, raw, data, result = argv[0], Path(argv[1]), Path(argv[2]), Path(argv[3])
+    started = time.perf_counter()
+    if stage == "ingest":
+        details = child_ingest(raw, data)
+    elif stage == "floor":
+        details = child_floor(raw, data)
+    else:
+        details = child_layer(raw, data, stage)
+    details["inner_seconds"] = round(time.perf_counter() - started, 3)
+    result.write_text(json.dumps(details))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The parent: synth, then each stage in a child, measured by wait4
+
+
+def measure(stage: str, raw: Path, data: Path, timeout: float | None) -> dict:
+    """Run one stage in a child process; its wall, CPU and peak RSS, and what it reported."""
+    result = data.parent / f"{stage}.json"
+    command = [sys.executable, __file__, "--child", stage, str(raw), str(data), str(result)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT)
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if timeout and time.perf_counter() - started > timeout:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+            break
+        time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    wall = time.perf_counter() - started
+    measured = {
+        "stage": stage,
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
+        "exit_code": process.returncode,
+    }
+    if process.returncode == 0 and result.exists():
+        measured.update(json.loads(result.read_text()))
+    elif timeout and wall > timeout:
+        measured["timed_out_after_seconds"] = timeout
+    return measured
+
+
+def run_size(articles: int, seed: int, keep: bool, timeout: float | None) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"copydesk-scale-{articles}-"))
+    raw, data = work / "corpus" / "raw", work / "data"
+    data.mkdir()
+    print(f"\n{articles} documents, in {work}", flush=True)
+    try:
+        made = synth(articles, work / "corpus", seed=seed)
+        print(f"  synth: {made['seconds']} s {made['formats']}", flush=True)
+        stages = []
+        for stage in ("ingest", *LAYERS, "floor"):
+            measured = measure(stage, raw, data, timeout)
+            stages.append(measured)
+            print(
+                f"  {stage:<13} {measured['wall_seconds']:>8.1f} s wall"
+                f" {measured['cpu_seconds']:>8.1f} s CPU {measured['peak_rss_mb']:>8.0f} MB",
+                flush=True,
+            )
+            if measured["exit_code"] != 0:
+                print(f"  {stage} failed (exit {measured['exit_code']}); stopping this size")
+                break
+        models = {}
+        for stage in stages:
+            models.update(stage.pop("models", {}))
+        slowest = sorted(models.items(), key=lambda item: -item[1])[:5]
+        return {
+            "articles": articles,
+            "synth": made,
+            "stages": stages,
+            "slowest_models": [{"model": m, "seconds": s} for m, s in slowest],
+            "model_seconds": models,
+            "work_dir": str(work) if keep else None,
+        }
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(results: list[dict]) -> None:
+    print(
+        "\nstage          documents  process s    stage s      CPU s   peak MB   x floor"
+        "  (x floor: stage seconds, i.e. without interpreter start and imports)"
+    )
+    for result in results:
+        floor = next((s for s in result["stages"] if s["stage"] == "floor"), None)
+        floor_seconds = floor.get("inner_seconds") if floor else None
+        for stage in result["stages"]:
+            inner = stage.get("inner_seconds")
+            ratio = f"{inner / floor_seconds:>9.0f}" if floor_seconds and inner else "        -"
+            inner_text = f"{inner:>10.2f}" if inner is not None else "         -"
+            print(
+                f"{stage['stage']:<13} {result['articles']:>10} {stage['wall_seconds']:>10.1f}"
+                f" {inner_text} {stage['cpu_seconds']:>10.1f} {stage['peak_rss_mb']:>9.0f} {ratio}"
+            )
+        print(f"  slowest models at {result['articles']}:")
+        for row in result["slowest_models"]:
+            print(f"    {row['model']:<40} {row['seconds']:>8.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        return run_child(argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the temp corpus and warehouse")
+    parser.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    results = [run_size(n, args.seed, args.keep, args.stage_timeout) for n in args.articles]
+    print_table(results)
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "note": "wall times are noisy when other work runs on the machine",
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
