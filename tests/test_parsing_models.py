@@ -151,3 +151,36 @@ def test_header_with_no_body_is_quarantined_not_published():
     assert query(conn, "select count(*) as n from articles")[0]["n"] == 1
     rejected = query(conn, "select reason, stage from quarantine")
     assert rejected == [{"reason": "header with no article text", "stage": "transform"}]
+
+
+def test_page_junk_and_photo_captions_become_fragments_with_their_kind():
+    text = "\n\n".join(
+        [
+            " date 2025-06-03 KYIV: Officials said on Tuesday that the talks would resume.",
+            "Home | World | Europe",
+            "Ukrainian President Volodymyr Zelensky speaks in Kyiv on June 1, 2025."
+            " REUTERS/Gleb Garanich",
+            "The delegations are expected to meet again next week in Istanbul.",
+            "Related Articles",
+            "Share this article",
+            "Comments on the proposal were due by Friday, the ministry said.",
+            "Sign up for our newsletter",
+        ]
+    )
+    conn = build_warehouse([document(text)])
+    article = query(conn, "select body from articles where not is_fragment")[0]["body"]
+    assert article.split("\n\n") == [
+        "Officials said on Tuesday that the talks would resume.",
+        "The delegations are expected to meet again next week in Istanbul.",
+        "Comments on the proposal were due by Friday, the ministry said.",
+    ]
+    kinds = query(
+        conn, "select fragment_kind, body from articles where is_fragment order by article_id"
+    )
+    assert sorted(k["fragment_kind"] for k in kinds) == [
+        "page_junk",
+        "page_junk",
+        "page_junk",
+        "page_junk",
+        "photo_caption",
+    ]

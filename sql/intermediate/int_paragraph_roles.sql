@@ -1,7 +1,9 @@
--- One row per paragraph with its role: body, subhead, credit or teaser.
--- Why: credit lines ("Photo: Reuters / ...", "Agencies - Xinhua") are not article text, and dumps
--- glue truncated teasers of unrelated stories onto the end of a page (seed 002). Those leave the
--- body but are kept: credits in their own column, teasers as fragment rows.
+-- One row per paragraph with its role: body, subhead, credit, caption, page_junk or teaser.
+-- Why: credit lines ("Photo: Reuters / ...", "Agencies - Xinhua"), photo captions, site
+-- navigation and prompts ("Related Articles", "Share this article") are not article text, and
+-- dumps glue truncated teasers of unrelated stories onto the end of a page (seed 002). Those leave
+-- the body but are kept: credits in their own column, the others as fragment rows. A caption's
+-- dates ("... on June 1, 2025. REUTERS/Name") would also mislead the date models.
 with paragraphs as (
     select
         *,
@@ -28,7 +30,39 @@ with paragraphs as (
                 paragraph_text,
                 '^(?:AP|AFP|Reuters|EPA|Getty Images|Xinhua|Anadolu) ?(?:Photo|Images|/)'
             )
-        ) as looks_like_credit
+        ) as looks_like_credit,
+        -- "... speaks in Kyiv on June 1, 2025. REUTERS/Gleb Garanich", "(AP Photo/Efrem Lukatsky)"
+        char_length <= 400 and (
+            regexp_matches(
+                paragraph_text,
+                '(?:REUTERS|AFP|AP|EPA|Getty Images|Xinhua|Anadolu)/[A-Z][\p{L} .''’-]+\)?$'
+            )
+            or regexp_matches(
+                paragraph_text,
+                '\((?:AP|AFP|Reuters|EPA|Xinhua|Anadolu|AA) Photo[^)]*\)$'
+            )
+        ) as looks_like_caption,
+        -- Site navigation, share and comment prompts, newsletter and ad slots: a label alone, a
+        -- label heading a list of links ("Read more: ..."), a prompt, or "Home | World | Europe".
+        char_length <= 120 and (
+            regexp_matches(
+                paragraph_text,
+                '^(?i)(?:related(?: articles| stories| news| content| coverage)?|read more|read also'
+                || '|also read|recommended(?: for you)?|most (?:read|popular|viewed)|trending(?: now)?'
+                || '|you (?:may|might) also like|advertisement|advertising|sponsored(?: content)?'
+                || '|share(?: this)?(?: article| story)?|comments?(?: \(\d+\))?|print|email'
+                || '|back to top|skip to (?:main )?content)\s*[:»>|.!]*$'
+            )
+            or regexp_matches(
+                paragraph_text, '^(?i)(?:read more|related|also read|more from|see also|watch|listen)\s*:'
+            )
+            or regexp_matches(
+                paragraph_text,
+                '^(?i)(?:sign up (?:for|to)|subscribe (?:to|for)|follow us on|share (?:this|on)'
+                || '|click here|tap here|leave a comment|join the conversation|download (?:our|the) app)\b'
+            )
+            or regexp_matches(paragraph_text, '^(?:[\p{L}&]+(?: [\p{L}&]+)? ?[|›>»] ?){2,}[\p{L}& ]+$')
+        ) as looks_like_page_junk
     from staging.stg_paragraphs
 ),
 
@@ -54,8 +88,12 @@ article_end as (
     select
         *,
         coalesce(
-            max(paragraph_no) filter (where not looks_like_teaser and not looks_like_credit)
-                over (partition by doc_id),
+            max(paragraph_no) filter (
+                where not looks_like_teaser
+                    and not looks_like_credit
+                    and not looks_like_caption
+                    and not looks_like_page_junk
+            ) over (partition by doc_id),
             0
         ) as last_article_paragraph
     from teaser_marks
@@ -67,9 +105,11 @@ select
     paragraph_text, -- the paragraph
     case
         when looks_like_credit then 'credit'
+        when looks_like_caption then 'caption'
+        when looks_like_page_junk then 'page_junk'
         when looks_like_teaser and paragraph_no > last_article_paragraph
             and last_article_paragraph >= 1 then 'teaser'
         when char_length <= 80 and is_unterminated then 'subhead'
         else 'body'
-    end as role -- body, subhead (kept in the body), credit or teaser (split off as a fragment)
+    end as role -- body, subhead (kept in the body), credit, caption, page_junk or teaser (split off)
 from article_end
