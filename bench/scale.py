@@ -52,7 +52,7 @@ def child_ingest(raw: Path, data: Path) -> dict:
     }
 
 
-def child_layer(raw: Path, data: Path, layer: str) -> dict:
+def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
     import duckdb
 
     from flows.settings import Settings
@@ -60,15 +60,17 @@ def child_layer(raw: Path, data: Path, layer: str) -> dict:
 
     settings = Settings(raw_dir=raw, data_dir=data)
     models = [model for model in load_models() if model.layer == layer]
-    conn = duckdb.connect(str(data / "warehouse.duckdb"))
+    conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
     timings = {}
     rows = {}
     try:
         register_sources(conn, settings)
         for model in models:
+            note(progress, {"started": model.table})
             started = time.perf_counter()
             rows.update(build_models(conn, [model]))
             timings[model.table] = round(time.perf_counter() - started, 3)
+            note(progress, {"model": model.table, "seconds": timings[model.table]})
         drop_sources(conn)
         conn.execute("checkpoint")
     finally:
@@ -78,6 +80,18 @@ def child_layer(raw: Path, data: Path, layer: str) -> dict:
         "rows": rows,
         "warehouse_bytes": (data / "warehouse.duckdb").stat().st_size,
     }
+
+
+def duckdb_limits() -> dict:
+    """Memory and spill limits from the parent (empty: DuckDB's defaults, as a nightly run)."""
+    limits = json.loads(os.environ.get("COPYDESK_SCALE_DUCKDB", "{}"))
+    return {key: value for key, value in limits.items() if value}
+
+
+def note(progress: Path, event: dict) -> None:
+    """One line per model started and finished, so a killed stage still tells where it was."""
+    with progress.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(event) + "\n")
 
 
 def child_floor(raw: Path, data: Path) -> dict:
@@ -100,7 +114,7 @@ def run_child(argv: list[str]) -> int:
     elif stage == "floor":
         details = child_floor(raw, data)
     else:
-        details = child_layer(raw, data, stage)
+        details = child_layer(raw, data, stage, result.with_suffix(".progress.jsonl"))
     details["inner_seconds"] = round(time.perf_counter() - started, 3)
     result.write_text(json.dumps(details))
     return 0
@@ -136,8 +150,21 @@ def measure(stage: str, raw: Path, data: Path, timeout: float | None) -> dict:
     }
     if process.returncode == 0 and result.exists():
         measured.update(json.loads(result.read_text()))
-    elif timeout and wall > timeout:
-        measured["timed_out_after_seconds"] = timeout
+    else:
+        if timeout and wall > timeout:
+            measured["timed_out_after_seconds"] = timeout
+        progress = result.with_suffix(".progress.jsonl")
+        events = (
+            [json.loads(x) for x in progress.read_text().splitlines()] if progress.exists() else []
+        )
+        measured["models"] = {e["model"]: e["seconds"] for e in events if "model" in e}
+        finished = set(measured["models"])
+        unfinished = [
+            e["started"] for e in events if "started" in e and e["started"] not in finished
+        ]
+        if unfinished:
+            measured["unfinished_model"] = unfinished[-1]
+            print(f"  unfinished: {unfinished[-1]}", flush=True)
     return measured
 
 
@@ -178,6 +205,22 @@ def run_size(articles: int, seed: int, keep: bool, timeout: float | None) -> dic
             shutil.rmtree(work, ignore_errors=True)
 
 
+def code_version() -> dict:
+    """The commit measured, and any uncommitted change to the models or the runner."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        except OSError:
+            return ""
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "uncommitted": git("status", "--porcelain", "--", "sql", "flows").splitlines(),
+    }
+
+
 def print_table(results: list[dict]) -> None:
     print(
         "\nstage          documents  process s    stage s      CPU s   peak MB   x floor"
@@ -209,7 +252,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp corpus and warehouse")
     parser.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--memory-limit", default="12GB", help="DuckDB memory_limit ('' for its default: 80%% RAM)"
+    )
+    parser.add_argument(
+        "--max-temp", default="20GB", help="DuckDB max_temp_directory_size ('' for its default)"
+    )
     args = parser.parse_args(argv)
+    # A shared machine: a model that blows up must fail, not take all memory and disk.
+    limits = {"memory_limit": args.memory_limit, "max_temp_directory_size": args.max_temp}
+    os.environ["COPYDESK_SCALE_DUCKDB"] = json.dumps(limits)
+    version = code_version()
+    if version["uncommitted"]:
+        print(f"measuring uncommitted changes: {version['uncommitted']}")
     results = [run_size(n, args.seed, args.keep, args.stage_timeout) for n in args.articles]
     print_table(results)
     report = {
@@ -219,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
+        "code": version,
+        "duckdb_limits": limits,
         "note": "wall times are noisy when other work runs on the machine",
         "results": results,
     }
