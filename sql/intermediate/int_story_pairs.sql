@@ -20,8 +20,9 @@ shared as (
     join intermediate.int_story_terms as right_side
         on right_side.term = left_side.term
         and right_side.doc_id > left_side.doc_id
-    -- A name in thousands of articles ("Trump") finds no story, only a quadratic join.
-    where left_side.documents_with_term <= 2000
+    -- A name in hundreds of articles ("Trump") finds no story, only a quadratic join (a cap of
+    -- 2,000 let a synthetic night of 100k articles run the join past 20 GB).
+    where left_side.documents_with_term <= 500
     group by all
     having count(*) >= 4
 )
