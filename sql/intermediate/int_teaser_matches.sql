@@ -8,7 +8,7 @@ with tails as (
     select
         doc_id,
         paragraph_no,
-        regexp_extract_all(lower(paragraph_text), '[\p{L}\p{N}]+') as word_list
+        text_words(paragraph_text) as word_list
     from staging.stg_paragraphs
     where is_unterminated
         and char_length >= 150
@@ -17,28 +17,26 @@ with tails as (
 ),
 
 tail_shingles as (
-    select distinct
-        tails.doc_id,
-        tails.paragraph_no,
-        hash(array_to_string(tails.word_list[position:position + 4], ' ')) as shingle
-    from tails,
-        unnest(range(1, len(tails.word_list) - 3)) as positions(position)
+    select
+        doc_id,
+        paragraph_no,
+        unnest(shingle_hashes(word_list)) as shingle
+    from tails
 ),
 
 openings as (
-    -- The first 80 words of each document's body.
     select
         doc_id,
-        regexp_extract_all(lower(body_text), '[\p{L}\p{N}]+')[1:80] as word_list
+        text_words(body_text)[1:80] as word_list
     from staging.stg_documents
 ),
 
 opening_shingles as (
-    select distinct
-        openings.doc_id,
-        hash(array_to_string(openings.word_list[position:position + 4], ' ')) as shingle
-    from openings,
-        unnest(range(1, len(openings.word_list) - 3)) as positions(position)
+    -- The shingles of the first 80 words of each document's body.
+    select
+        doc_id,
+        unnest(shingle_hashes(word_list)) as shingle
+    from openings
 ),
 
 tail_sizes as (
