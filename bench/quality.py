@@ -36,6 +36,8 @@ TARGETS = {
     "inverted_header": 0.95,
     "inverted_header_with_fetch_time": 0.95,
     "clean_ambiguous_header_with_fetch_time": 0.995,
+    "inverted_header_in_a_night": 0.95,
+    "clean_ambiguous_header_in_a_night": 0.995,
     "undated_with_fetch_time": 0.90,
 }
 MISLEADING_SENTENCES = [
@@ -45,9 +47,9 @@ MISLEADING_SENTENCES = [
 ]
 
 
-def document(text: str, source_id: str, **metadata) -> dict:
+def document(text: str, source_id: str, run_id: str = "bench", **metadata) -> dict:
     """A lake row as ingest writes it."""
-    return lake_row(text, source_id, datetime(2026, 1, 1, tzinfo=UTC), "bench", **metadata)
+    return lake_row(text, source_id, datetime(2026, 1, 1, tzinfo=UTC), run_id, **metadata)
 
 
 def planted_cases(articles: list[dict], rng: random.Random) -> dict[str, list[tuple[dict, date]]]:
@@ -113,7 +115,47 @@ def planted_cases(articles: list[dict], rng: random.Random) -> dict[str, list[tu
     return cases
 
 
-def score(pairs: list[tuple[dict, date]]) -> dict:
+def night_cases(articles: list[dict], rng: random.Random) -> dict[str, list[tuple[dict, date]]]:
+    """Ambiguous headers, inverted or not, each in its own night's dump: 12 other articles whose
+    (correct) headers lie within two days of its date, as a nightly crawl of recent news."""
+    ambiguous = [a for a in articles if is_ambiguous(date.fromisoformat(a["gold_date"]))]
+    fillers = [a for a in articles if not is_ambiguous(date.fromisoformat(a["gold_date"]))]
+    cases: dict[str, list[tuple[dict, date]]] = {
+        "inverted_header_in_a_night": [],
+        "clean_ambiguous_header_in_a_night": [],
+        "older_article_in_a_night_of_its_swapped_date": [],
+    }
+    variants = (
+        ("inverted_header_in_a_night", True, False),
+        ("clean_ambiguous_header_in_a_night", False, False),
+        # A re-crawled older article, correctly dated, in a night whose news sits exactly where
+        # its header read day-first would fall: the night must not "repair" it.
+        ("older_article_in_a_night_of_its_swapped_date", False, True),
+    )
+    for case, inverted, night_at_swapped in variants:
+        for n, article in enumerate(ambiguous):
+            gold = date.fromisoformat(article["gold_date"])
+            swapped = date(gold.year, gold.day, gold.month)
+            night = f"{case}-{n}"
+            written = swapped.isoformat() if inverted else gold.isoformat()
+            text = f" date {written} {article['text_without_dateline']}"
+            cases[case].append((document(text, f"{night}-article", run_id=night), gold))
+            center = swapped if night_at_swapped else gold
+            for i, filler in enumerate(rng.sample(fillers, k=12)):
+                day = center + timedelta(days=rng.randint(-2, 2))
+                body = filler["text_without_dateline"]
+                # Not scored: the night around the article.
+                cases[case].append(
+                    (document(f" date {day} {body}", f"{night}-filler-{i}", run_id=night), None)
+                )
+    return cases
+
+
+def is_ambiguous(day: date) -> bool:
+    return day.day <= 12 and day.day != day.month
+
+
+def score(pairs: list[tuple[dict, date | None]]) -> dict:
     """Build one warehouse for a case and compare published dates with the gold ones."""
     started = time.perf_counter()
     conn = build_in_memory([doc for doc, _ in pairs])
@@ -123,6 +165,7 @@ def score(pairs: list[tuple[dict, date]]) -> dict:
         ).fetchall()
     )
     conn.close()
+    pairs = [(doc, gold) for doc, gold in pairs if gold is not None]  # fillers are not scored
     right = sum(1 for doc, gold in pairs if published.get(doc["source_id"]) == gold)
     undated = sum(1 for doc, _ in pairs if published.get(doc["source_id"]) is None)
     return {
@@ -177,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     articles = [record for record in records if record.get("gold_date")]  # 2 have no gold date
     cases = planted_cases(articles, random.Random(args.seed))
+    cases.update(night_cases(articles, random.Random(args.seed)))
     results = {name: score(pairs) for name, pairs in cases.items()}
     clean = cases["clean_header"]
     changed = results["clean_header"]["articles"] - results["clean_header"]["right"]

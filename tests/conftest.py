@@ -48,7 +48,8 @@ def document(text: str, **metadata) -> dict:
     """A lake row as ingest writes it, for feeding models directly."""
     now = metadata.pop("ingested_at", datetime(2026, 1, 15, tzinfo=UTC))
     source_id = metadata.pop("source_id", f"fixture-{doc_id_of(normalize_text(text))[:8]}.txt")
-    return lake_row(text, source_id, now, "test-run", **metadata)
+    run_id = metadata.pop("run_id", "test-run")
+    return lake_row(text, source_id, now, run_id, **metadata)
 
 
 def lake_rows(lake: Path, kind: str = "documents") -> list[dict]:

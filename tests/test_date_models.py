@@ -151,3 +151,42 @@ def test_a_quoted_past_date_in_the_body_does_not_move_a_correct_header():
         "\n\nIt had closed on March 3, 2019 after a fire."
     )
     assert date_of(text) == (date(2025, 6, 4), "header")
+
+
+def test_an_inverted_header_is_repaired_by_the_other_headers_of_its_night():
+    night = [
+        document(
+            f" date 2025-06-{day:02d} CITY: Story number {i} of the night about local affairs.",
+            run_id="night-1",
+        )
+        for i, day in enumerate([1, 1, 2, 2, 2, 3, 3, 1, 2, 3])
+    ]
+    inverted = document(
+        " date 2025-02-06 GENEVA: The agency published its annual report on the economy.",
+        source_id="inverted",
+        run_id="night-1",
+    )
+    conn = build_warehouse([*night, inverted])
+    assert dates_by_source(conn)["inverted"][:2] == (date(2025, 6, 2), "header_inverted")
+    evidence = query(
+        conn,
+        "select evidence_kind from date_evidence join articles using (article_id)"
+        " where source_id = 'inverted' and is_chosen",
+    )
+    assert {e["evidence_kind"] for e in evidence} == {"night", "header_swapped"}
+
+
+def test_a_night_of_a_few_headers_says_nothing():
+    night = [
+        document(f" date 2025-06-02 CITY: Story {i} of a small night.", run_id="n")
+        for i in range(5)
+    ]
+    inverted = document(
+        " date 2025-02-06 GENEVA: The agency published its annual report on the economy.",
+        source_id="inverted",
+        run_id="n",
+    )
+    assert dates_by_source(build_warehouse([*night, inverted]))["inverted"][:2] == (
+        date(2025, 2, 6),
+        "header_ambiguous",
+    )
