@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "results")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from flows.ingest import doc_id_of, lake_row, normalize_text  # noqa: E402
-from flows.settings import PROJECT_ROOT, quiet_environment  # noqa: E402
+from flows.settings import EXPECTATIONS_DIR, PROJECT_ROOT, quiet_environment  # noqa: E402
 from flows.warehouse import build_in_memory, load_models, prepare_connection  # noqa: E402
 
 quiet_environment()
@@ -84,6 +85,16 @@ def seed_documents() -> list[dict]:
 def build_warehouse(documents: list[dict], until: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse built by every model (or those up to `until`) from given documents."""
     return build_in_memory(documents, until)
+
+
+def suites_with(folder: Path, expectation: dict, suite: str = "articles") -> Path:
+    """A copy of the real expectations/ with one more expectation in one suite."""
+    shutil.copytree(EXPECTATIONS_DIR, folder)
+    path = folder / f"{suite}.json"
+    content = json.loads(path.read_text())
+    content["expectations"].append(expectation)
+    path.write_text(json.dumps(content, indent=2))
+    return folder
 
 
 def run_model(table: str, inputs: dict[str, list[dict]]) -> list[dict]:

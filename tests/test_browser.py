@@ -9,18 +9,15 @@ Selenium Manager never looks for (or downloads) a driver.
 """
 
 import base64
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.nightly import nightly
-from flows.settings import EXPECTATIONS_DIR
-from tests.conftest import query
+from tests.conftest import query, suites_with
 from tests.test_dashboard import XSS_IMG, XSS_SCRIPT, write_hostile_raw
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,18 +65,15 @@ img.src = "data:image/png;base64," + b64;
 def echoing_expectations(folder: Path) -> Path:
     """The real suites plus a warning that fails on markup in titles, so GX echoes the payloads
     into the Data Docs (without stopping the run)."""
-    shutil.copytree(EXPECTATIONS_DIR, folder)
-    articles = json.loads((folder / "articles.json").read_text())
-    articles["expectations"].append(
+    return suites_with(
+        folder,
         {
             "type": "expect_column_values_to_match_regex",
             "kwargs": {"column": "title", "regex": "^[^<>]*$"},
             "severity": "warning",
             "meta": {"why": "headlines carry no markup"},
-        }
+        },
     )
-    (folder / "articles.json").write_text(json.dumps(articles, indent=2))
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from flows.cli import main
 from flows.dashboard import build_dashboard, date_category
 from flows.gates import GateFailed, offline_links
 from flows.nightly import nightly
-from flows.settings import EXPECTATIONS_DIR, Settings
-from tests.conftest import SEEDS_DIR, query
+from flows.settings import Settings
+from tests.conftest import SEEDS_DIR, query, suites_with
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(2)>"
@@ -59,18 +59,15 @@ def write_hostile_raw(raw: Path) -> None:
 
 def strict_expectations(folder: Path) -> Path:
     """The real suites plus a critical one the next night fails."""
-    shutil.copytree(EXPECTATIONS_DIR, folder)
-    articles = json.loads((folder / "articles.json").read_text())
-    articles["expectations"].append(
+    return suites_with(
+        folder,
         {
             "type": "expect_table_row_count_to_be_between",
             "kwargs": {"max_value": 2},
             "severity": "critical",
             "meta": {"why": "a stricter suite a user might write"},
-        }
+        },
     )
-    (folder / "articles.json").write_text(json.dumps(articles, indent=2))
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 
 from flows.gates import GateFailed
 from flows.nightly import RunRefused, nightly, run_lock
-from flows.settings import EXPECTATIONS_DIR, Settings
-from tests.conftest import SEEDS_DIR, query
+from flows.settings import Settings
+from tests.conftest import SEEDS_DIR, query, suites_with
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -89,18 +89,15 @@ def test_a_failed_gate_stops_the_run_and_leaves_the_published_warehouse_untouche
     published = data / "warehouse.duckdb"
     digest = file_digest(published)
 
-    strict = tmp_path / "strict-expectations"
-    shutil.copytree(EXPECTATIONS_DIR, strict)
-    articles = json.loads((strict / "articles.json").read_text())
-    articles["expectations"].append(
+    strict = suites_with(
+        tmp_path / "strict-expectations",
         {
             "type": "expect_table_row_count_to_be_between",
             "kwargs": {"max_value": 2},
             "severity": "critical",
             "meta": {"why": "a stricter suite a user might write"},
-        }
+        },
     )
-    (strict / "articles.json").write_text(json.dumps(articles, indent=2))
     monkeypatch.setenv("COPYDESK_EXPECTATIONS", str(strict))
     (seeds / "extra.txt").write_text("A new story arrives tonight and is long enough to publish.")
 

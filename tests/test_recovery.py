@@ -12,8 +12,8 @@ import pytest
 
 from flows.cli import main
 from flows.nightly import nightly, run_lock
-from flows.settings import EXPECTATIONS_DIR, Settings
-from tests.conftest import SEEDS_DIR
+from flows.settings import Settings
+from tests.conftest import SEEDS_DIR, suites_with
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -134,18 +134,16 @@ def test_night_by_night_reaches_the_same_content_and_article_ids_as_one_run(refe
 def test_a_retry_after_a_failed_run_reaches_the_same_content(reference, tmp_path, monkeypatch):
     raw, data = tmp_path / "raw", tmp_path / "data"
     shutil.copytree(reference / "raw", raw)
-    strict = tmp_path / "strict"
-    shutil.copytree(EXPECTATIONS_DIR, strict)
-    suite = json.loads((strict / "documents.json").read_text())
-    suite["expectations"].append(
+    strict = suites_with(
+        tmp_path / "strict",
         {
             "type": "expect_table_row_count_to_be_between",
             "kwargs": {"max_value": 2},
             "severity": "critical",
             "meta": {"why": "fails this run on purpose, right after ingest"},
-        }
+        },
+        suite="documents",
     )
-    (strict / "documents.json").write_text(json.dumps(suite))
     monkeypatch.setenv("COPYDESK_EXPECTATIONS", str(strict))
     with pytest.raises(Exception, match="gate"):
         nightly(raw_dir=str(raw), data_dir=str(data))
