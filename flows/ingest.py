@@ -7,8 +7,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import unicodedata
+import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import ftfy
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
@@ -478,27 +481,249 @@ def read_jsonl(path: Path) -> Iterator[dict]:
 READERS = {"txt": read_txt, "json": read_json, "jsonl": read_jsonl}
 
 
+# A read task's share of the raw folder: consecutive files up to this many bytes or files, so a
+# night of 100k documents is a few dozen tasks (Prefect costs ~5 ms and a server round trip per
+# task: never one task per file).
+BATCH_BYTES = 32 * 1024 * 1024
+BATCH_FILES = 5_000
+GZIP_WEIGHT = 8  # a .gz is weighed as what it inflates to (news JSONL compresses 3-15x)
+
+# What the read step hands the commit step: the lake's rows plus the position of each row's raw
+# file in the listing, which tells the commit which files added something.
+FILE_INDEX = pa.field("file_index", pa.int32())
+CANDIDATE_SCHEMA = DOCUMENT_SCHEMA.append(FILE_INDEX)
+BAD_RECORD_SCHEMA = QUARANTINE_SCHEMA.append(FILE_INDEX)
+STAGING = ".staging"  # lake/.staging/<run_id>/: read tasks' rows, never read as lake data
+QUARANTINE_KEY = ("source_id", "reason", "input_hash")  # one quarantined input, never added twice
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    """Consecutive listed files for one read task; first_file is the first one's position."""
+
+    first_file: int
+    paths: tuple[Path, ...]
+
+
+@dataclass
+class ReadChunk:
+    """Rows read from a batch in reading order: candidate documents and bad records."""
+
+    documents: pa.Table
+    bad_records: pa.Table
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    """Where a read task left a batch's rows: two Arrow files, one record batch per chunk."""
+
+    documents: Path
+    bad_records: Path
+
+
+def file_weight(path: Path) -> int:
+    """Roughly what reading a file costs: its size, or for a .gz what it inflates to."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return 0  # gone since the listing: reading it quarantines it
+    return size * GZIP_WEIGHT if path.name.lower().endswith(".gz") else size
+
+
+def plan_batches(
+    files: list[Path], max_bytes: int = BATCH_BYTES, max_files: int = BATCH_FILES
+) -> list[RawBatch]:
+    """The listed files cut, in order, into batches of at most max_bytes (a larger file is a batch
+    of its own) and max_files."""
+    batches: list[RawBatch] = []
+    start = weight = 0
+    for index, path in enumerate(files):
+        size = file_weight(path)
+        if index > start and (weight + size > max_bytes or index - start >= max_files):
+            batches.append(RawBatch(start, tuple(files[start:index])))
+            start, weight = index, 0
+        weight += size
+    if start < len(files):
+        batches.append(RawBatch(start, tuple(files[start:])))
+    return batches
+
+
+def bad_row(
+    source_id: str, rel: str, reason: str, excerpt, input_hash, run_id: str, now: datetime
+) -> dict:
+    """A quarantine row for a record or file that cannot become a document."""
+    return {
+        "source_id": source_id,
+        "source_path": rel,
+        "reason": reason,
+        "raw_excerpt": excerpt_of(excerpt or ""),
+        "stage": "ingest",
+        "quarantined_at": now,
+        "run_id": run_id,
+        "input_hash": input_hash,
+    }
+
+
+def read_raw_file(path: Path, rel: str, run_id: str, now: datetime) -> Iterator[tuple[bool, dict]]:
+    """Every record of one raw file in order, as (True, document row) or (False, quarantine row).
+
+    Never raises: whatever goes wrong with the file becomes a bad record, after the records
+    read before it."""
+    fmt = format_of(path)
+    try:
+        for record in READERS[fmt](path):
+            source_id = valid_text(
+                str(record.get("id") or (f"{rel}:{record['line']}" if "line" in record else rel))
+            )
+            input_hash = record.get("input_hash")
+            if "error" in record:
+                reason, excerpt = record["error"], record.get("excerpt")
+                yield False, bad_row(source_id, rel, reason, excerpt, input_hash, run_id, now)
+                continue
+            raw_text = record.get("text")
+            if not isinstance(raw_text, str) or not raw_text.strip():
+                excerpt = json.dumps(
+                    {k: v for k, v in record.items() if k != "input_hash"}, default=str
+                )
+                reason = "no article text"
+                yield False, bad_row(source_id, rel, reason, excerpt, input_hash, run_id, now)
+                continue
+            repairs = record.get("repairs") or ""
+            if valid_text(raw_text) != raw_text:
+                raw_text = valid_text(raw_text)
+                repairs = ",".join(filter(None, [repairs, "invalid_unicode_replaced"]))
+            if "\x00" in raw_text:  # a JSON "\u0000": DuckDB and the shell choke on NULs
+                raw_text = raw_text.replace("\x00", "")
+                repairs = ",".join(filter(None, [repairs, "nul_bytes_removed"]))
+            text = normalize_text(raw_text)
+            if not text:
+                reason = "no article text"
+                yield False, bad_row(source_id, rel, reason, raw_text, input_hash, run_id, now)
+                continue
+            document = {
+                "doc_id": doc_id_of(text),
+                "source_id": source_id,
+                "source_path": rel,
+                "format": fmt,
+                "encoding": record.get("encoding"),
+                "repairs": repairs or None,
+                "byte_size": record.get("byte_size"),
+                "text": text,
+                "url": text_field(record.get("url")),
+                "outlet_hint": text_field(record.get("outlet")),
+                "title_hint": text_field(record.get("title")),
+                "date_hint": text_field(record.get("date")),
+                "fetched_at": parse_timestamp(record.get("fetched_at")),
+                "ingested_at": now,
+                "ingest_date": now.date(),
+                "run_id": run_id,
+            }
+            yield True, document
+    except BadRecord as bad:
+        yield False, bad_row(rel, rel, bad.reason, bad.excerpt, bad.input_hash, run_id, now)
+    except OSError as error:
+        reason = f"unreadable: {error.strerror or error}"
+        yield False, bad_row(rel, rel, reason, "", None, run_id, now)
+    except Exception as error:  # one file must never fail the run
+        reason = f"unexpected error reading the file: {type(error).__name__}: {error}"
+        yield False, bad_row(rel, rel, reason[:500], "", None, run_id, now)
+
+
+def chunk_of(documents: list[dict], bad_records: list[dict]) -> ReadChunk:
+    return ReadChunk(
+        pa.Table.from_pylist(documents, schema=CANDIDATE_SCHEMA),
+        pa.Table.from_pylist(bad_records, schema=BAD_RECORD_SCHEMA),
+    )
+
+
+def read_batch(batch: RawBatch, raw_dir: Path, run_id: str, now: datetime) -> Iterator[ReadChunk]:
+    """Read a batch's files in order into chunks of candidate rows, writing nothing; a chunk is
+    cut at a lake file's limits, so memory stays bounded by one chunk however large a file is."""
+    documents: list[dict] = []
+    bad_records: list[dict] = []
+    buffered = 0
+    for file_index, path in enumerate(batch.paths, start=batch.first_file):
+        rel = printable_name(relative(path, raw_dir))
+        for is_document, row in read_raw_file(path, rel, run_id, now):
+            row["file_index"] = file_index
+            (documents if is_document else bad_records).append(row)
+            buffered += len(row.get("text") or row["raw_excerpt"])
+            if len(documents) + len(bad_records) >= ROWS_PER_FILE or buffered >= BYTES_PER_FILE:
+                yield chunk_of(documents, bad_records)
+                documents, bad_records, buffered = [], [], 0
+    if documents or bad_records:
+        yield chunk_of(documents, bad_records)
+
+
+def staging_dir(lake_dir: Path, run_id: str) -> Path:
+    """Where a run's read tasks leave their rows for the committing driver."""
+    return lake_dir / STAGING / run_id
+
+
+def stage_batch(
+    batch: RawBatch, raw_dir: Path, run_id: str, now: datetime, staging: Path
+) -> StagedBatch:
+    """Read a batch into batch-private Arrow files under staging, never into the lake; the names
+    are unique per call, so a retried or lost task never mixes its rows with another's."""
+    staging.mkdir(parents=True, exist_ok=True)
+    stem = f"batch-{batch.first_file:09d}-{uuid.uuid4().hex[:8]}"
+    staged = StagedBatch(staging / f"{stem}.documents.arrow", staging / f"{stem}.bad.arrow")
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    with (
+        pa.ipc.new_file(staged.documents, CANDIDATE_SCHEMA, options=options) as documents,
+        pa.ipc.new_file(staged.bad_records, BAD_RECORD_SCHEMA, options=options) as bad_records,
+    ):
+        for chunk in read_batch(batch, raw_dir, run_id, now):
+            documents.write_table(chunk.documents)
+            bad_records.write_table(chunk.bad_records)
+    return staged
+
+
+def staged_tables(path: Path) -> Iterator[pa.Table]:
+    """The chunks of one staged file, one at a time."""
+    with pa.OSFile(str(path)) as source:
+        reader = pa.ipc.open_file(source)
+        for number in range(reader.num_record_batches):
+            yield pa.Table.from_batches([reader.get_batch(number)])
+
+
+def text_sizes(table: pa.Table) -> list[int]:
+    """Characters of text (documents) or raw excerpt (quarantine) per row, as a lake file's size
+    limit counts them."""
+    column = "text" if "text" in table.column_names else "raw_excerpt"
+    return pc.fill_null(pc.utf8_length(table.column(column)), 0).to_pylist()
+
+
 class LakeWriter:
-    """Buffers rows and writes them as Parquet files under a partition, each via a temp name."""
+    """Buffers rows and writes them as Parquet files under a partition, each via a temp name; a
+    file holds at most ROWS_PER_FILE rows or BYTES_PER_FILE of text."""
 
     def __init__(self, directory: Path, schema: pa.Schema, run_id: str):
         self.directory, self.schema, self.run_id = directory, schema, run_id
-        self.rows: list[dict] = []
+        self.tables: list[pa.Table] = []
+        self.buffered_rows = 0
         self.buffered_bytes = 0
         self.parts = 0
         self.written = 0
 
-    def add(self, row: dict) -> None:
-        self.rows.append(row)
-        self.buffered_bytes += len(row.get("text") or "") + len(row.get("raw_excerpt") or "")
-        if len(self.rows) >= ROWS_PER_FILE or self.buffered_bytes >= BYTES_PER_FILE:
-            self.flush()
+    def add(self, table: pa.Table) -> None:
+        """Buffer a table's rows, writing a file each time the buffer reaches a file's limits."""
+        start = 0
+        for end, size in enumerate(text_sizes(table), start=1):
+            self.buffered_rows += 1
+            self.buffered_bytes += size
+            if self.buffered_rows >= ROWS_PER_FILE or self.buffered_bytes >= BYTES_PER_FILE:
+                self.tables.append(table.slice(start, end - start))
+                start = end
+                self.flush()
+        if start < table.num_rows:
+            self.tables.append(table.slice(start))
 
     def flush(self) -> None:
-        if not self.rows:
+        if not self.buffered_rows:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        table = pa.concat_tables(self.tables).select(self.schema.names).cast(self.schema)
         final = self.directory / f"{self.run_id}-{self.parts:05d}.parquet"
         temporary = final.with_name(f".{final.name}.tmp")
         with open(temporary, "wb") as sink:
@@ -507,8 +732,9 @@ class LakeWriter:
             os.fsync(sink.fileno())
         os.replace(temporary, final)  # readers see the whole file or none of it
         self.parts += 1
-        self.written += len(self.rows)
-        self.rows = []
+        self.written += table.num_rows
+        self.tables = []
+        self.buffered_rows = 0
         self.buffered_bytes = 0
 
 
@@ -522,10 +748,15 @@ def existing_doc_ids(documents_dir: Path) -> set[str]:
 
 
 def sweep_leftovers(lake_dir: Path) -> list[Path]:
-    """Remove temp files a killed run left behind; they were never renamed, so never read."""
+    """Remove what a killed run left behind: temp files never renamed and read tasks' staged rows,
+    neither of which is ever read as lake data."""
     leftovers = sorted(lake_dir.glob("**/.*.tmp"))
     for path in leftovers:
         path.unlink(missing_ok=True)
+    staging = lake_dir / STAGING
+    if staging.exists():
+        leftovers.append(staging)
+        shutil.rmtree(staging, ignore_errors=True)
     return leftovers
 
 
@@ -552,137 +783,106 @@ def log_name(name: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
+def first_sighting(seen: set, key) -> bool:
+    """True the first time a key comes by (and remember it), False ever after."""
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+class IngestCommit:
+    """The one writer of a night's ingest. It takes read chunks in listing order, keeps the first
+    occurrence of each text and of each quarantine key (against the lake and the night so far),
+    writes the lake files and counts every outcome, so reading may happen anywhere, in any order,
+    and the lake and report are those of one process reading file after file."""
+
+    def __init__(
+        self,
+        raw_dir: Path,
+        lake_dir: Path,
+        run_id: str,
+        now: datetime,
+        listing: tuple[list[Path], list[tuple[Path, str]]],
+    ):
+        files, skipped = listing
+        partition = f"ingest_date={now.date().isoformat()}"
+        self.documents = LakeWriter(lake_dir / "documents" / partition, DOCUMENT_SCHEMA, run_id)
+        self.quarantine = LakeWriter(lake_dir / "quarantine" / partition, QUARANTINE_SCHEMA, run_id)
+        self.seen = existing_doc_ids(lake_dir / "documents")
+        self.quarantined = existing_quarantine_keys(lake_dir / "quarantine")
+        self.files_read = len(files)
+        self.files_with_documents: set[int] = set()
+        self.files_with_quarantine: set[int] = set()
+        self.report = IngestReport(
+            files_listed=len(files) + len(skipped),
+            files_skipped=len(skipped),
+            skipped=[
+                f"{log_name(printable_name(relative(p, raw_dir)))}: {why}" for p, why in skipped
+            ],
+        )
+
+    def add(self, chunk: ReadChunk) -> None:
+        self.add_documents(chunk.documents)
+        self.add_bad_records(chunk.bad_records)
+
+    def add_documents(self, candidates: pa.Table) -> None:
+        """Write the candidates whose text is new to the lake and the night; count the others."""
+        doc_ids = candidates.column("doc_id").to_pylist()
+        keep = pa.array([first_sighting(self.seen, d) for d in doc_ids], pa.bool_())
+        new = candidates.filter(keep)
+        self.report.records_read += candidates.num_rows
+        self.report.documents_new += new.num_rows
+        self.report.documents_duplicate += candidates.num_rows - new.num_rows
+        self.files_with_documents.update(new.column("file_index").to_pylist())
+        self.documents.add(new.drop_columns(["file_index"]))
+
+    def add_bad_records(self, bad: pa.Table) -> None:
+        """Quarantine the bad records not quarantined before; count them all."""
+        keys = zip(*(bad.column(c).to_pylist() for c in QUARANTINE_KEY), strict=True)
+        keep = pa.array([first_sighting(self.quarantined, k) for k in keys], pa.bool_())
+        new = bad.filter(keep)
+        self.report.records_read += bad.num_rows
+        self.report.records_bad += bad.num_rows
+        self.report.quarantine_new += new.num_rows
+        self.report.quarantine_known += bad.num_rows - new.num_rows
+        self.files_with_quarantine.update(new.column("file_index").to_pylist())
+        self.quarantine.add(new.drop_columns(["file_index"]))
+
+    def add_staged(self, staged: StagedBatch) -> None:
+        """Commit a read task's staged rows, then delete them."""
+        for table in staged_tables(staged.documents):
+            self.add_documents(table)
+        for table in staged_tables(staged.bad_records):
+            self.add_bad_records(table)
+        staged.documents.unlink()
+        staged.bad_records.unlink()
+
+    def finish(self) -> IngestReport:
+        """Write what is buffered and classify every file read; returns the night's report."""
+        self.documents.flush()
+        self.quarantine.flush()
+        report = self.report
+        report.files_accepted = len(self.files_with_documents)
+        report.files_quarantined = len(self.files_with_quarantine - self.files_with_documents)
+        report.files_duplicate = self.files_read - report.files_accepted - report.files_quarantined
+        return report
+
+
 def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = None) -> IngestReport:
-    """Read every raw file into the lake's documents and quarantine partitions.
+    """Read every raw file into the lake's documents and quarantine partitions, in one process.
 
     No single file can fail the ingest: whatever goes wrong with one file becomes its quarantine
     row. Documents already in the lake (by doc_id) and inputs already quarantined are not added
-    again, so re-running on the same raw folder adds nothing."""
+    again, so re-running on the same raw folder adds nothing. The batches are read one after the
+    other here; the nightly flow reads them on its task runner and commits them the same way."""
     now = now or datetime.now(UTC)
-    partition = f"ingest_date={now.date().isoformat()}"
-    documents = LakeWriter(lake_dir / "documents" / partition, DOCUMENT_SCHEMA, run_id)
-    quarantine = LakeWriter(lake_dir / "quarantine" / partition, QUARANTINE_SCHEMA, run_id)
-    seen = existing_doc_ids(lake_dir / "documents")
-    quarantined = existing_quarantine_keys(lake_dir / "quarantine")
-    report = IngestReport()
-    files, skipped = list_raw_files(raw_dir)
-    report.files_listed = len(files) + len(skipped)
-    report.files_skipped = len(skipped)
-    report.skipped = [
-        f"{log_name(printable_name(relative(p, raw_dir)))}: {why}" for p, why in skipped
-    ]
-
-    def bad_record(source_id: str, rel: str, reason: str, excerpt, input_hash) -> bool:
-        """Count a bad record and quarantine it unless it already is; True when it is new."""
-        report.records_read += 1
-        report.records_bad += 1
-        key = (source_id, reason, input_hash)
-        if key in quarantined:
-            report.quarantine_known += 1
-            return False
-        quarantined.add(key)
-        report.quarantine_new += 1
-        quarantine.add(
-            {
-                "source_id": source_id,
-                "source_path": rel,
-                "reason": reason,
-                "raw_excerpt": excerpt_of(excerpt or ""),
-                "stage": "ingest",
-                "quarantined_at": now,
-                "run_id": run_id,
-                "input_hash": input_hash,
-            }
-        )
-        return True
-
-    for path in files:
-        rel = printable_name(relative(path, raw_dir))
-        fmt = format_of(path)
-        added_documents = added_quarantine = 0
-        try:
-            for record in READERS[fmt](path):
-                source_id = valid_text(
-                    str(
-                        record.get("id") or (f"{rel}:{record['line']}" if "line" in record else rel)
-                    )
-                )
-                if "error" in record:
-                    added_quarantine += bad_record(
-                        source_id,
-                        rel,
-                        record["error"],
-                        record.get("excerpt"),
-                        record.get("input_hash"),
-                    )
-                    continue
-                raw_text = record.get("text")
-                if not isinstance(raw_text, str) or not raw_text.strip():
-                    excerpt = json.dumps(
-                        {k: v for k, v in record.items() if k != "input_hash"}, default=str
-                    )
-                    added_quarantine += bad_record(
-                        source_id, rel, "no article text", excerpt, record.get("input_hash")
-                    )
-                    continue
-                repairs = record.get("repairs") or ""
-                if valid_text(raw_text) != raw_text:
-                    raw_text = valid_text(raw_text)
-                    repairs = ",".join(filter(None, [repairs, "invalid_unicode_replaced"]))
-                if "\x00" in raw_text:  # a JSON "\u0000": DuckDB and the shell choke on NULs
-                    raw_text = raw_text.replace("\x00", "")
-                    repairs = ",".join(filter(None, [repairs, "nul_bytes_removed"]))
-                text = normalize_text(raw_text)
-                if not text:
-                    added_quarantine += bad_record(
-                        source_id, rel, "no article text", raw_text, record.get("input_hash")
-                    )
-                    continue
-                report.records_read += 1
-                doc_id = doc_id_of(text)
-                if doc_id in seen:
-                    report.documents_duplicate += 1
-                    continue
-                seen.add(doc_id)
-                documents.add(
-                    {
-                        "doc_id": doc_id,
-                        "source_id": source_id,
-                        "source_path": rel,
-                        "format": fmt,
-                        "encoding": record.get("encoding"),
-                        "repairs": repairs or None,
-                        "byte_size": record.get("byte_size"),
-                        "text": text,
-                        "url": text_field(record.get("url")),
-                        "outlet_hint": text_field(record.get("outlet")),
-                        "title_hint": text_field(record.get("title")),
-                        "date_hint": text_field(record.get("date")),
-                        "fetched_at": parse_timestamp(record.get("fetched_at")),
-                        "ingested_at": now,
-                        "ingest_date": now.date(),
-                        "run_id": run_id,
-                    }
-                )
-                report.documents_new += 1
-                added_documents += 1
-        except BadRecord as bad:
-            added_quarantine += bad_record(rel, rel, bad.reason, bad.excerpt, bad.input_hash)
-        except OSError as error:
-            reason = f"unreadable: {error.strerror or error}"
-            added_quarantine += bad_record(rel, rel, reason, "", None)
-        except Exception as error:  # one file must never fail the run
-            reason = f"unexpected error reading the file: {type(error).__name__}: {error}"
-            added_quarantine += bad_record(rel, rel, reason[:500], "", None)
-        if added_documents:
-            report.files_accepted += 1
-        elif added_quarantine:
-            report.files_quarantined += 1
-        else:
-            report.files_duplicate += 1
-    documents.flush()
-    quarantine.flush()
-    return report
+    listing = list_raw_files(raw_dir)
+    commit = IngestCommit(raw_dir, lake_dir, run_id, now, listing)
+    for batch in plan_batches(listing[0]):
+        for chunk in read_batch(batch, raw_dir, run_id, now):
+            commit.add(chunk)
+    return commit.finish()
 
 
 def relative(path: Path, root: Path) -> str:
