@@ -47,9 +47,12 @@ bench-quality: setup
 	$(BIN)/python bench/copies.py
 
 # Time ingest, each SQL layer and the slowest models on a synthetic 100,000-document night
-# (bench/synth.py), against one scan of the lake; writes bench/out/scale_results.json.
+# (bench/synth.py), against one scan of the lake; writes bench/out/scale_results.json. Then copy
+# and date detection side by side with datasketch MinHashLSH and dateparser on a 20,000-document
+# night, scored against its planted truth (bench/sidebyside.py; bench/results.json).
 bench: setup
 	$(BIN)/python bench/scale.py --articles 100000
+	$(BIN)/python bench/sidebyside.py --articles 20000
 
 lint: setup
 	$(BIN)/ruff check flows tests
