@@ -23,11 +23,20 @@ samples as (
 
 useful_samples as (
     -- A shingle in hundreds of articles is boilerplate ("said in a statement on"): no evidence.
+    -- A semi join keeps only the useful rows before the self-join below (filtering inside the
+    -- join with `in (select ...)` made it 15x slower on 100k articles).
     select
-        shingle
+        samples.doc_id,
+        samples.shingle
     from samples
-    group by shingle
-    having count(*) between 2 and 200
+    semi join (
+        select
+            shingle
+        from samples
+        group by shingle
+        having count(*) between 2 and 200
+    ) as useful
+        on useful.shingle = samples.shingle
 ),
 
 sample_sizes as (
@@ -43,11 +52,10 @@ sample_matches as (
         left_side.doc_id as doc_a,
         right_side.doc_id as doc_b,
         count(*) as shared_samples
-    from samples as left_side
-    join samples as right_side
+    from useful_samples as left_side
+    join useful_samples as right_side
         on left_side.shingle = right_side.shingle
         and left_side.doc_id < right_side.doc_id
-    where left_side.shingle in (select shingle from useful_samples)
     group by all
     having count(*) >= 2
 ),

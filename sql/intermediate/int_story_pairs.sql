@@ -10,19 +10,28 @@ with norms as (
     group by doc_id
 ),
 
+candidate_terms as (
+    -- A name in hundreds of articles ("Trump") finds no story, only a quadratic join (a cap of
+    -- 2,000 let a synthetic night of 100k articles run the join past 20 GB); a name in one article
+    -- pairs it with nothing. Filtered before the self-join, so neither side carries them into it.
+    select
+        doc_id,
+        term,
+        weight
+    from intermediate.int_story_terms
+    where documents_with_term between 2 and 500
+),
+
 shared as (
     select
         left_side.doc_id as doc_a,
         right_side.doc_id as doc_b,
         count(*) as shared_terms,
         sum(left_side.weight * right_side.weight) as dot_product
-    from intermediate.int_story_terms as left_side
-    join intermediate.int_story_terms as right_side
+    from candidate_terms as left_side
+    join candidate_terms as right_side
         on right_side.term = left_side.term
         and right_side.doc_id > left_side.doc_id
-    -- A name in hundreds of articles ("Trump") finds no story, only a quadratic join (a cap of
-    -- 2,000 let a synthetic night of 100k articles run the join past 20 GB).
-    where left_side.documents_with_term <= 500
     group by all
     having count(*) >= 4
 )
