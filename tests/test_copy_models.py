@@ -54,3 +54,15 @@ def test_unrelated_articles_with_a_shared_quote_are_not_copies():
     )
     conn = build_warehouse([one, two])
     assert query(conn, "select count(*) as n from copy_pairs")[0]["n"] == 0
+
+
+def test_doc_key_is_the_doc_ids_first_64_bits_and_sorts_like_it():
+    # The pair models join on doc_key and keep "doc_a < doc_b" by comparing keys, so a key must
+    # be the doc_id's own prefix, not some other hash.
+    documents = [
+        document(f" date 2025-06-0{n}\nStory number {n} of the night.") for n in range(1, 6)
+    ]
+    conn = build_warehouse(documents, until="staging.stg_documents")
+    rows = query(conn, "select doc_id, doc_key from staging.stg_documents")
+    assert all(row["doc_key"] == int(row["doc_id"][:16], 16) for row in rows)
+    assert sorted(rows, key=lambda r: r["doc_key"]) == sorted(rows, key=lambda r: r["doc_id"])

@@ -7,15 +7,15 @@
 -- each candidate is then verified on the full shingle sets.
 with sizes as (
     select
-        doc_id,
+        doc_key,
         count(*) as shingle_count
     from intermediate.int_shingles
-    group by doc_id
+    group by doc_key
 ),
 
 samples as (
     select
-        doc_id,
+        doc_key,
         shingle
     from intermediate.int_shingles
     where shingle % 8 = 0
@@ -26,7 +26,7 @@ useful_samples as (
     -- A semi join keeps only the useful rows before the self-join below (filtering inside the
     -- join with `in (select ...)` made it 15x slower on 100k articles).
     select
-        samples.doc_id,
+        samples.doc_key,
         samples.shingle
     from samples
     semi join (
@@ -41,21 +41,21 @@ useful_samples as (
 
 sample_sizes as (
     select
-        doc_id,
+        doc_key,
         count(*) as sample_count
     from samples
-    group by doc_id
+    group by doc_key
 ),
 
 sample_matches as (
     select
-        left_side.doc_id as doc_a,
-        right_side.doc_id as doc_b,
+        left_side.doc_key as doc_a,
+        right_side.doc_key as doc_b,
         count(*) as shared_samples
     from useful_samples as left_side
     join useful_samples as right_side
         on left_side.shingle = right_side.shingle
-        and left_side.doc_id < right_side.doc_id
+        and left_side.doc_key < right_side.doc_key
     group by all
     having count(*) >= 2
 ),
@@ -67,9 +67,9 @@ candidates as (
         sample_matches.doc_b
     from sample_matches
     join sample_sizes as size_a
-        on size_a.doc_id = sample_matches.doc_a
+        on size_a.doc_key = sample_matches.doc_a
     join sample_sizes as size_b
-        on size_b.doc_id = sample_matches.doc_b
+        on size_b.doc_key = sample_matches.doc_b
     where sample_matches.shared_samples
         >= 0.15 * least(size_a.sample_count, size_b.sample_count)
 ),
@@ -82,7 +82,7 @@ candidate_shingles as (
         shingles.shingle
     from candidates
     join intermediate.int_shingles as shingles
-        on shingles.doc_id = candidates.doc_a
+        on shingles.doc_key = candidates.doc_a
 ),
 
 verified as (
@@ -94,14 +94,14 @@ verified as (
         count(*) as shared_shingles
     from candidate_shingles
     semi join intermediate.int_shingles as partner
-        on partner.doc_id = candidate_shingles.doc_b
+        on partner.doc_key = candidate_shingles.doc_b
         and partner.shingle = candidate_shingles.shingle
     group by doc_a, doc_b
 )
 
 select
-    verified.doc_a, -- one article of the pair (the smaller doc_id)
-    verified.doc_b, -- the other article
+    document_a.doc_id as doc_a, -- one article of the pair (the smaller doc_id)
+    document_b.doc_id as doc_b, -- the other article
     verified.shared_shingles, -- 5-word shingles the two bodies share
     round(verified.shared_shingles / least(size_a.shingle_count, size_b.shingle_count), 4) as containment, -- share of the shorter body found in the longer
     round(
@@ -111,8 +111,12 @@ select
     ) as jaccard -- shared over union, for comparison with near-duplicate tools
 from verified
 join sizes as size_a
-    on size_a.doc_id = verified.doc_a
+    on size_a.doc_key = verified.doc_a
 join sizes as size_b
-    on size_b.doc_id = verified.doc_b
+    on size_b.doc_key = verified.doc_b
+join staging.stg_documents as document_a
+    on document_a.doc_key = verified.doc_a
+join staging.stg_documents as document_b
+    on document_b.doc_key = verified.doc_b
 where verified.shared_shingles >= 8
     and verified.shared_shingles / least(size_a.shingle_count, size_b.shingle_count) >= 0.35

@@ -3,13 +3,13 @@
 -- into a join (sql/macros/shingles.sql says what a shingle is).
 with words as (
     select
-        doc_id,
+        doc_key(doc_id) as doc_key,
         text_words(body) as word_list
     from intermediate.int_document_parts
     where body is not null
 )
 
 select
-    doc_id, -- the article
+    doc_key, -- the article (doc_key of staging.stg_documents)
     unnest(shingle_hashes(word_list)) as shingle -- hash of five consecutive words
 from words

@@ -15,7 +15,7 @@ candidate_terms as (
     -- 2,000 let a synthetic night of 100k articles run the join past 20 GB); a name in one article
     -- pairs it with nothing. Filtered before the self-join, so neither side carries them into it.
     select
-        doc_id,
+        doc_key(doc_id) as doc_key,
         term,
         weight
     from intermediate.int_story_terms
@@ -24,36 +24,49 @@ candidate_terms as (
 
 shared as (
     select
-        left_side.doc_id as doc_a,
-        right_side.doc_id as doc_b,
+        left_side.doc_key as key_a,
+        right_side.doc_key as key_b,
         count(*) as shared_terms,
         sum(left_side.weight * right_side.weight) as dot_product
     from candidate_terms as left_side
     join candidate_terms as right_side
         on right_side.term = left_side.term
-        and right_side.doc_id > left_side.doc_id
+        and right_side.doc_key > left_side.doc_key
     group by all
     having count(*) >= 4
+),
+
+shared_documents as (
+    select
+        document_a.doc_id as doc_a,
+        document_b.doc_id as doc_b,
+        shared.shared_terms,
+        shared.dot_product
+    from shared
+    join staging.stg_documents as document_a
+        on document_a.doc_key = shared.key_a
+    join staging.stg_documents as document_b
+        on document_b.doc_key = shared.key_b
 )
 
 select
-    shared.doc_a, -- one article (the smaller doc_id)
-    shared.doc_b, -- the other
-    shared.shared_terms, -- names both mention
-    round(shared.dot_product / (norm_a.norm * norm_b.norm), 4) as similarity -- cosine of their name weights
-from shared
+    shared_documents.doc_a, -- one article (the smaller doc_id)
+    shared_documents.doc_b, -- the other
+    shared_documents.shared_terms, -- names both mention
+    round(shared_documents.dot_product / (norm_a.norm * norm_b.norm), 4) as similarity -- cosine of their name weights
+from shared_documents
 join norms as norm_a
-    on norm_a.doc_id = shared.doc_a
+    on norm_a.doc_id = shared_documents.doc_a
 join norms as norm_b
-    on norm_b.doc_id = shared.doc_b
+    on norm_b.doc_id = shared_documents.doc_b
 left join intermediate.int_own_dates as date_a
-    on date_a.doc_id = shared.doc_a
+    on date_a.doc_id = shared_documents.doc_a
 left join intermediate.int_own_dates as date_b
-    on date_b.doc_id = shared.doc_b
+    on date_b.doc_id = shared_documents.doc_b
 join intermediate.int_copy_groups as group_a
-    on group_a.doc_id = shared.doc_a
+    on group_a.doc_id = shared_documents.doc_a
 join intermediate.int_copy_groups as group_b
-    on group_b.doc_id = shared.doc_b
-where shared.dot_product / (norm_a.norm * norm_b.norm) >= 0.3
+    on group_b.doc_id = shared_documents.doc_b
+where shared_documents.dot_product / (norm_a.norm * norm_b.norm) >= 0.3
     and group_a.copy_group_doc_id <> group_b.copy_group_doc_id
     and coalesce(abs(date_diff('day', date_a.own_date, date_b.own_date)) <= 3, true)

@@ -52,6 +52,7 @@ datelines as (
 
 select
     doc_id, -- sha256 of the normalized document text
+    doc_key(doc_id) as doc_key, -- the doc_id's first 64 bits as an integer: the pair models' join key
     source_id, -- the record's id, else the file path relative to the raw folder (with :LINE for JSONL)
     source_path, -- the raw file the document came from
     format, -- txt, jsonl or json (news-please)

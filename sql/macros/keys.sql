@@ -1,0 +1,7 @@
+-- A document's compact join key: the first 64 bits of its doc_id (a SHA-256 in hex) as an integer.
+-- Why: the pair models self-join millions of shingle and name rows; an 8-byte integer key makes
+-- those joins and their group-bys about twice as fast and several times smaller than the 64-character
+-- doc_id (100k articles: story pairs 14 s -> 7 s). Keys sort like their doc_ids, and the staging
+-- suite checks they are unique (two of a million documents share a key with odds of about 3e-8).
+create or replace temp macro doc_key(doc_id) as
+    ('0x' || left(doc_id, 16))::ubigint;
