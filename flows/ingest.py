@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -531,10 +532,12 @@ def file_weight(path: Path) -> int:
 
 
 def plan_batches(
-    files: list[Path], max_bytes: int = BATCH_BYTES, max_files: int = BATCH_FILES
+    files: list[Path], max_bytes: int | None = None, max_files: int | None = None
 ) -> list[RawBatch]:
     """The listed files cut, in order, into batches of at most max_bytes (a larger file is a batch
-    of its own) and max_files."""
+    of its own) and max_files; BATCH_BYTES and BATCH_FILES unless given."""
+    max_bytes = max_bytes or BATCH_BYTES
+    max_files = max_files or BATCH_FILES
     batches: list[RawBatch] = []
     start = weight = 0
     for index, path in enumerate(files):
@@ -658,6 +661,13 @@ def read_batch(batch: RawBatch, raw_dir: Path, run_id: str, now: datetime) -> It
 def staging_dir(lake_dir: Path, run_id: str) -> Path:
     """Where a run's read tasks leave their rows for the committing driver."""
     return lake_dir / STAGING / run_id
+
+
+def remove_staging(staging: Path) -> None:
+    """Delete a run's staged rows, then the staging folder unless another run's rows are there."""
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()
 
 
 def stage_batch(

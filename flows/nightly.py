@@ -18,10 +18,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows import recovery
 from flows.gates import GateFailed, GateResult, QualityContext, require_passed, validate_stage
-from flows.ingest import IngestReport, ingest, list_raw_files, sweep_leftovers
+from flows.ingest import (
+    IngestCommit,
+    IngestReport,
+    RawBatch,
+    StagedBatch,
+    list_raw_files,
+    plan_batches,
+    remove_staging,
+    stage_batch,
+    staging_dir,
+    sweep_leftovers,
+)
 from flows.progress import current as current_progress
 from flows.settings import Settings
 from flows.warehouse import (
@@ -124,11 +136,73 @@ def building_connection(settings: Settings, run_id: str):
         conn.close()
 
 
-@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def ingest_raw_dumps(settings: Settings, run_id: str, started_at: datetime) -> IngestReport:
-    """Read the raw folder's new documents into the Parquet lake."""
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def read_raw_batch(
+    batch: RawBatch, raw_dir: Path, run_id: str, started_at: datetime, staging: Path
+) -> StagedBatch:
+    """Read one batch of raw files into batch-private staged rows; never writes the lake."""
+    return stage_batch(batch, raw_dir, run_id, started_at, staging)
+
+
+@flow(name="ingest", validate_parameters=False)
+def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> IngestReport:
+    """Read the raw folder in batches on this flow's task runner; this process alone writes the
+    lake, committing the batches in listing order, so the lake is the one-process ingest's."""
     sweep_leftovers(settings.lake_dir)
-    return ingest(settings.raw_dir, settings.lake_dir, run_id, now=started_at)
+    listing = list_raw_files(settings.raw_dir)
+    commit = IngestCommit(settings.raw_dir, settings.lake_dir, run_id, started_at, listing)
+    staging = staging_dir(settings.lake_dir, run_id)
+    futures = [
+        read_raw_batch.submit(batch, settings.raw_dir, run_id, started_at, staging)
+        for batch in plan_batches(listing[0])
+    ]
+    try:
+        for future in futures:  # in listing order: the first occurrence of a text wins
+            commit.add_staged(future.result())
+    finally:
+        remove_staging(staging)
+    return commit.finish()
+
+
+def ingest_raw_dumps(settings: Settings, run_id: str, started_at: datetime) -> IngestReport:
+    """The ingest stage, fanned out on the task runner settings name; only this stage fans out,
+    the SQL layers stay in this process."""
+    with api_url_for_workers():
+        runner = task_runner_for(settings)
+        return ingest_batches.with_options(task_runner=runner)(settings, run_id, started_at)
+
+
+def task_runner_for(settings: Settings) -> TaskRunner:
+    """The task runner COPYDESK_TASK_RUNNER names, with one worker per core."""
+    workers = os.cpu_count() or 1
+    if settings.task_runner == "threads":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if settings.task_runner == "processes":
+        return ProcessPoolTaskRunner(max_workers=workers)
+    from prefect_dask import DaskTaskRunner  # imports dask and distributed: only when asked for
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    # Single-threaded worker processes, as reading is CPU-bound Python; no dashboard, whose fixed
+    # port would clash between runs on a shared machine (":0": any free port).
+    cluster = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": ":0"}
+    return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+@contextmanager
+def api_url_for_workers():
+    """Let worker processes report to this run's Prefect API. With Prefect's temporary server
+    (no PREFECT_API_URL) the server's address is known only in this process, and a Dask or
+    process-pool worker without it would start a temporary server of its own."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()  # the one this process's client started, if any
+    if PREFECT_API_URL.value() or not server.running:
+        yield
+        return
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def validate_building(settings: Settings, run_id: str, stage: str) -> list[GateResult]:

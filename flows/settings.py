@@ -19,6 +19,11 @@ QUIET_ENVIRONMENT = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
+# Where the ingest stage reads its batches: Prefect's thread pool or process pool, a local Dask
+# cluster, or an existing Dask scheduler's address (dask://host:port, tcp://, tls://).
+TASK_RUNNERS = ("threads", "processes", "dask")
+DASK_ADDRESS_SCHEMES = ("dask://", "tcp://", "tls://")
+
 
 def quiet_environment() -> None:
     """Set the no-telemetry variables unless the user set them already."""
@@ -35,6 +40,7 @@ class Settings:
     expectations_dir: Path = EXPECTATIONS_DIR
     timezone: str = "UTC"
     schedule_cron: str = "0 2 * * *"
+    task_runner: str = "threads"
 
     @classmethod
     def from_env(cls, raw_dir: str | Path | None = None, data_dir: str | Path | None = None):
@@ -50,7 +56,17 @@ class Settings:
             ).resolve(),
             timezone=os.environ.get("COPYDESK_TIMEZONE", defaults.timezone),
             schedule_cron=os.environ.get("COPYDESK_SCHEDULE", defaults.schedule_cron),
+            task_runner=task_runner_choice(
+                os.environ.get("COPYDESK_TASK_RUNNER") or defaults.task_runner
+            ),
         )
+
+    @property
+    def dask_address(self) -> str | None:
+        """The Dask scheduler address task_runner names, as distributed spells it; else None."""
+        if not self.task_runner.startswith(DASK_ADDRESS_SCHEMES):
+            return None
+        return self.task_runner.replace("dask://", "tcp://", 1)
 
     @property
     def lake_dir(self) -> Path:
@@ -87,3 +103,16 @@ class Settings:
     def building_path(self, run_id: str) -> Path:
         """The file a run builds its warehouse in before publishing it."""
         return self.data_dir / f".warehouse.{run_id}.building.duckdb"
+
+
+def task_runner_choice(value: str) -> str:
+    """COPYDESK_TASK_RUNNER, checked: threads, processes, dask or a Dask scheduler's address."""
+    value = value.strip()
+    if value in TASK_RUNNERS or (
+        value.startswith(DASK_ADDRESS_SCHEMES) and value.split("://", 1)[1]
+    ):
+        return value
+    raise ValueError(
+        f"COPYDESK_TASK_RUNNER={value!r}: expected threads, processes, dask,"
+        " or a Dask scheduler address (dask://host:port, tcp://host:port)"
+    )
