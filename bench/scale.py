@@ -4,10 +4,14 @@ For each size, bench/synth.py writes a synthetic night into a temp folder; then 
 its own child process, so its wall time, CPU time (user + system) and peak RSS are its own:
 ingest (flows.ingest.ingest into a temp lake), the staging, intermediate and marts layers
 (flows.warehouse.build_models on a DuckDB file, the lake attached as raw.* as a nightly run does),
-each model timed on its own, and the floor: one DuckDB scan of the lake's text column. Gates and
-publishing are not timed here. Results go to bench/out/scale_results.json.
+each model timed on its own, every stage's expectation suites (flows.gates), publishing (checkpoint
+and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only connection (median
+of five), and the floor: one DuckDB scan of the lake's text column. With --night N, a next night
+of N new documents then runs every stage again onto the same lake, and its raw folder is ingested
+once more (nothing new). Results go to bench/out/scale_results.json.
 
-Usage: python bench/scale.py --articles 10000 100000 [--seed S] [--keep] [--stage-timeout SEC]
+Usage: python bench/scale.py --articles 10000 100000 [--night N] [--seed S] [--keep]
+       [--stage-timeout SEC]
 """
 
 from __future__ import annotations
@@ -106,6 +110,88 @@ def child_floor(raw: Path, data: Path) -> dict:
     return {"documents": count, "text_chars": int(chars or 0)}
 
 
+def child_gates(raw: Path, data: Path) -> dict:
+    """Every stage's expectation suites on the built warehouse, as a nightly run checks them."""
+    import duckdb
+
+    from flows.gates import QualityContext, validate_stage
+    from flows.settings import EXPECTATIONS_DIR, Settings
+    from flows.warehouse import drop_sources, register_sources
+
+    conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
+    seconds, passed = {}, {}
+    try:
+        register_sources(conn, Settings(raw_dir=raw, data_dir=data))
+        quality = QualityContext(data / "quality")
+        for stage in ("ingest", "staging", "marts"):
+            started = time.perf_counter()
+            results = validate_stage(conn, stage, RUN_ID, quality, EXPECTATIONS_DIR)
+            seconds[stage] = round(time.perf_counter() - started, 3)
+            passed.update({result.suite: result.passed for result in results})
+        drop_sources(conn)
+    finally:
+        conn.close()
+    return {"gate_seconds": seconds, "suites_passed": passed}
+
+
+def child_publish(raw: Path, data: Path) -> dict:
+    """Checkpoint the built file and swap it in as the published warehouse (flows.warehouse)."""
+    import duckdb
+
+    from flows.settings import Settings
+    from flows.warehouse import publish
+
+    settings = Settings(raw_dir=raw, data_dir=data)
+    building = settings.building_path(RUN_ID)
+    os.replace(data / "warehouse.duckdb", building)
+    conn = duckdb.connect(str(building))
+    conn.execute("checkpoint")
+    conn.close()
+    publish(building, settings)
+    return {"warehouse_bytes": settings.warehouse_path.stat().st_size}
+
+
+# Typical analyst questions on the published warehouse, each through a fresh read-only connection
+# as `copydesk sql` opens one.
+ADHOC_QUERIES = {
+    "articles per day": """
+        select published_date, count(*) from articles where not is_fragment
+        group by all order by 1 desc limit 30""",
+    "one outlet's latest articles": """
+        select article_id, title, published_date from articles
+        where outlet = (select outlet from articles group by outlet order by count(*) desc limit 1)
+        order by published_date desc limit 50""",
+    "biggest stories": """
+        select * from fct_stories order by outlet_count desc, articles desc limit 20""",
+    "repaired dates": """
+        select date_source, count(*) from articles where not is_fragment group by all""",
+    "full-text search": """
+        select count(*) from articles where not is_fragment and body ilike '%ministry%'""",
+    "copies of a wire": """
+        select wire_agency, count(*), count(distinct copy_group_id) from articles
+        where not is_fragment group by all order by 2 desc""",
+}
+
+
+def child_queries(raw: Path, data: Path) -> dict:
+    """Median latency of each ad-hoc query over five runs, a fresh connection each time."""
+    from statistics import median
+
+    from flows.warehouse import read_only_connection
+
+    latencies = {}
+    for name, sql in ADHOC_QUERIES.items():
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            conn = read_only_connection(data / "warehouse.duckdb")
+            conn.execute(sql).fetchall()
+            conn.close()
+            runs.append(time.perf_counter() - started)
+        latencies[name] = round(median(runs), 4)
+    return {"median_seconds": latencies}
+
+
 def run_child(argv: list[str]) -> int:
     stage, raw, data, result = argv[0], Path(argv[1]), Path(argv[2]), Path(argv[3])
     started = time.perf_counter()
@@ -113,6 +199,12 @@ def run_child(argv: list[str]) -> int:
         details = child_ingest(raw, data)
     elif stage == "floor":
         details = child_floor(raw, data)
+    elif stage == "gates":
+        details = child_gates(raw, data)
+    elif stage == "publish":
+        details = child_publish(raw, data)
+    elif stage == "queries":
+        details = child_queries(raw, data)
     else:
         details = child_layer(raw, data, stage, result.with_suffix(".progress.jsonl"))
     details["inner_seconds"] = round(time.perf_counter() - started, 3)
@@ -168,7 +260,46 @@ def measure(stage: str, raw: Path, data: Path, timeout: float | None) -> dict:
     return measured
 
 
-def run_size(articles: int, seed: int, keep: bool, timeout: float | None) -> dict:
+NIGHT_STAGES = ("ingest", *LAYERS, "gates", "publish")
+
+
+def measure_next_night(
+    work: Path, data: Path, articles: int, seed: int, timeout: float | None
+) -> dict:
+    """A second night onto the warehouse just built: its new documents, every stage again as a
+    nightly run does it (every model rebuilds from the whole lake), then the same night once more,
+    when ingest finds nothing new (the flow then publishes nothing)."""
+    print(f"  next night: {articles} more documents", flush=True)
+    made = synth(articles, work / "night", seed=seed + 1)
+    raw = work / "night" / "raw"
+    stages = []
+    for stage in NIGHT_STAGES:
+        stages.append(measure(stage, raw, data, timeout))
+        print_stage(stages[-1])
+        if stages[-1]["exit_code"] != 0:
+            break
+    nothing_new = measure("ingest", raw, data, timeout)
+    print_stage({**nothing_new, "stage": "ingest again (nothing new)"})
+    return {
+        "articles": articles,
+        "synth_seconds": made["seconds"],
+        "stages": stages,
+        "total_stage_seconds": round(sum(s.get("inner_seconds") or 0 for s in stages), 2),
+        "nothing_new_ingest": nothing_new,
+    }
+
+
+def print_stage(measured: dict) -> None:
+    print(
+        f"  {measured['stage']:<13} {measured['wall_seconds']:>8.1f} s wall"
+        f" {measured['cpu_seconds']:>8.1f} s CPU {measured['peak_rss_mb']:>8.0f} MB",
+        flush=True,
+    )
+
+
+def run_size(
+    articles: int, seed: int, keep: bool, timeout: float | None, night_articles: int = 0
+) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"copydesk-scale-{articles}-"))
     raw, data = work / "corpus" / "raw", work / "data"
     data.mkdir()
@@ -177,17 +308,16 @@ def run_size(articles: int, seed: int, keep: bool, timeout: float | None) -> dic
         made = synth(articles, work / "corpus", seed=seed)
         print(f"  synth: {made['seconds']} s {made['formats']}", flush=True)
         stages = []
-        for stage in ("ingest", *LAYERS, "floor"):
+        for stage in ("ingest", *LAYERS, "gates", "publish", "queries", "floor"):
             measured = measure(stage, raw, data, timeout)
             stages.append(measured)
-            print(
-                f"  {stage:<13} {measured['wall_seconds']:>8.1f} s wall"
-                f" {measured['cpu_seconds']:>8.1f} s CPU {measured['peak_rss_mb']:>8.0f} MB",
-                flush=True,
-            )
+            print_stage(measured)
             if measured["exit_code"] != 0:
                 print(f"  {stage} failed (exit {measured['exit_code']}); stopping this size")
                 break
+        night = None
+        if night_articles:
+            night = measure_next_night(work, data, night_articles, seed, timeout)
         models = {}
         for stage in stages:
             models.update(stage.pop("models", {}))
@@ -198,6 +328,7 @@ def run_size(articles: int, seed: int, keep: bool, timeout: float | None) -> dic
             "stages": stages,
             "slowest_models": [{"model": m, "seconds": s} for m, s in slowest],
             "model_seconds": models,
+            "next_night": night,
             "work_dir": str(work) if keep else None,
         }
     finally:
@@ -237,6 +368,15 @@ def print_table(results: list[dict]) -> None:
                 f"{stage['stage']:<13} {result['articles']:>10} {stage['wall_seconds']:>10.1f}"
                 f" {inner_text} {stage['cpu_seconds']:>10.1f} {stage['peak_rss_mb']:>9.0f} {ratio}"
             )
+        queries = next((s for s in result["stages"] if s["stage"] == "queries"), {})
+        for name, seconds in queries.get("median_seconds", {}).items():
+            print(f"  query {name:<38} {seconds * 1000:>8.0f} ms median")
+        night = result.get("next_night")
+        if night:
+            print(
+                f"  next night of {night['articles']}: {night['total_stage_seconds']} s of stages;"
+                f" nothing new: ingest {night['nothing_new_ingest']['wall_seconds']} s"
+            )
         print(f"  slowest models at {result['articles']}:")
         for row in result["slowest_models"]:
             print(f"    {row['model']:<40} {row['seconds']:>8.1f} s")
@@ -253,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
+        "--night", type=int, default=0, help="then a next night of this many documents onto it"
+    )
+    parser.add_argument(
         "--memory-limit", default="12GB", help="DuckDB memory_limit ('' for its default: 80%% RAM)"
     )
     parser.add_argument(
@@ -265,7 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     version = code_version()
     if version["uncommitted"]:
         print(f"measuring uncommitted changes: {version['uncommitted']}")
-    results = [run_size(n, args.seed, args.keep, args.stage_timeout) for n in args.articles]
+    results = [
+        run_size(n, args.seed, args.keep, args.stage_timeout, args.night) for n in args.articles
+    ]
     print_table(results)
     report = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
