@@ -75,6 +75,7 @@ BYTES_PER_FILE = 16 * 1024 * 1024  # a lake file is also flushed once its rows h
 READ_CHUNK = 1024 * 1024
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 BLANK = b" \t\r\n"
+CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))  # no tab, LF, FF, CR
 
 
 @dataclass
@@ -172,7 +173,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))  # not a loop per byte
     return len(sample) > 0 and controls / len(sample) > 0.05
 
 
@@ -645,8 +646,9 @@ def read_batch(batch: RawBatch, raw_dir: Path, run_id: str, now: datetime) -> It
     documents: list[dict] = []
     bad_records: list[dict] = []
     buffered = 0
+    root = raw_dir.resolve()
     for file_index, path in enumerate(batch.paths, start=batch.first_file):
-        rel = printable_name(relative(path, raw_dir))
+        rel = printable_name(relative(path, root))
         for is_document, row in read_raw_file(path, rel, run_id, now):
             row["file_index"] = file_index
             (documents if is_document else bad_records).append(row)
@@ -816,6 +818,7 @@ class IngestCommit:
         listing: tuple[list[Path], list[tuple[Path, str]]],
     ):
         files, skipped = listing
+        root = raw_dir.resolve()
         partition = f"ingest_date={now.date().isoformat()}"
         self.documents = LakeWriter(lake_dir / "documents" / partition, DOCUMENT_SCHEMA, run_id)
         self.quarantine = LakeWriter(lake_dir / "quarantine" / partition, QUARANTINE_SCHEMA, run_id)
@@ -827,9 +830,7 @@ class IngestCommit:
         self.report = IngestReport(
             files_listed=len(files) + len(skipped),
             files_skipped=len(skipped),
-            skipped=[
-                f"{log_name(printable_name(relative(p, raw_dir)))}: {why}" for p, why in skipped
-            ],
+            skipped=[f"{log_name(printable_name(relative(p, root)))}: {why}" for p, why in skipped],
         )
 
     def add(self, chunk: ReadChunk) -> None:
@@ -896,7 +897,8 @@ def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = No
 
 
 def relative(path: Path, root: Path) -> str:
+    """A listed path relative to the resolved raw folder it was listed from."""
     try:
-        return str(path.relative_to(root.resolve()))
+        return str(path.relative_to(root))
     except ValueError:
         return str(path)
