@@ -260,37 +260,22 @@ def quarantined_sources(conn, lake: Path) -> set[str]:
     return {row[0] for row in rows.fetchall()}
 
 
-def true_pair_overlaps(conn, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
-    """The exact 5-word-shingle Jaccard of each true pair, from Copydesk's own int_shingles (the
-    same shingles both tools see)."""
-    import pyarrow as pa
+def true_pair_overlaps(
+    bodies: Mapping[str, str], pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], float]:
+    """The exact 5-word-shingle Jaccard of each true pair, computed here rather than read from the
+    models, so the truth does not depend on the tool it scores."""
+    import numpy as np
 
-    table = pa.table({"doc_a": [a for a, _ in pairs], "doc_b": [b for _, b in pairs]})
-    conn.register("true_pairs", table)
-    rows = conn.execute(
-        """
-        with sizes as (
-            select doc_id, count(*) as n
-            from intermediate.int_shingles
-            where doc_id in (select doc_a from true_pairs union select doc_b from true_pairs)
-            group by doc_id
-        ),
-        shared as (
-            select p.doc_a, p.doc_b, count(*) as n
-            from true_pairs as p
-            join intermediate.int_shingles as a on a.doc_id = p.doc_a
-            join intermediate.int_shingles as b on b.doc_id = p.doc_b and b.shingle = a.shingle
-            group by all
-        )
-        select p.doc_a, p.doc_b, coalesce(shared.n, 0), coalesce(sa.n, 0), coalesce(sb.n, 0)
-        from true_pairs as p
-        left join shared using (doc_a, doc_b)
-        left join sizes as sa on sa.doc_id = p.doc_a
-        left join sizes as sb on sb.doc_id = p.doc_b
-        """
-    ).fetchall()
-    conn.unregister("true_pairs")
-    return {(a, b): (s / (na + nb - s) if na + nb - s else 0.0) for a, b, s, na, nb in rows}
+    sets = {}
+    for doc in {doc for pair in pairs for doc in pair}:
+        sets[doc] = np.unique(np.fromiter(map(hash, shingles(bodies[doc])), dtype=np.int64))
+    overlaps = {}
+    for a, b in pairs:
+        shared = len(np.intersect1d(sets[a], sets[b], assume_unique=True))
+        union = len(sets[a]) + len(sets[b]) - shared
+        overlaps[(a, b)] = shared / union if union else 0.0
+    return overlaps
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,7 +450,8 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
         print(f"  accounting: {accounting}", flush=True)
 
         scored_pairs = pairs_of_groups({d["doc_id"]: t["article"] for t, d in documents.values()})
-        overlaps = true_pair_overlaps(conn, scored_pairs)
+        bodies = {d["doc_id"]: d["body"] for _, d in documents.values()}
+        overlaps = true_pair_overlaps(bodies, scored_pairs)
         truth = copy_truth(documents, overlaps)
         models = night["model_seconds"]
         copydesk_pairs = {
@@ -482,7 +468,6 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
         copydesk_copies["model_seconds"] = {m: models[m] for m in COPY_MODELS}
         print(f"  copydesk copies: {copydesk_copies['seconds']} s", flush=True)
 
-        bodies = {d["doc_id"]: d["body"] for _, d in documents.values()}
         sketch = datasketch_copies(bodies, THRESHOLDS)
         datasketch_scores = {"hash_seconds": sketch.pop("hash_seconds")}
         datasketch_scores["documents_hashed"] = sketch.pop("documents_hashed")
@@ -677,9 +662,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp corpus and warehouse")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
+    version = code_version()  # before the run: the models it measures are read at its start
+    if version["uncommitted"]:
+        print(f"measuring uncommitted changes: {version['uncommitted']}")
     result = run(args.articles, args.seed, args.sample, args.keep)
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    result["code"] = code_version()
+    result["code"] = version
     result["machine"] = {"cpus": os.cpu_count()}
     result["note"] = "wall times are noisy: a shared 2-core machine (see load_average_*)"
     print_table(result)
