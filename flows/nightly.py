@@ -29,6 +29,7 @@ from flows.ingest import (
     StagedBatch,
     list_raw_files,
     plan_batches,
+    read_batch,
     remove_staging,
     stage_batch,
     staging_dir,
@@ -151,10 +152,16 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
     sweep_leftovers(settings.lake_dir)
     listing = list_raw_files(settings.raw_dir)
     commit = IngestCommit(settings.raw_dir, settings.lake_dir, run_id, started_at, listing)
+    batches = plan_batches(listing[0])
+    if len(batches) == 1:
+        # Nothing to fan out: reading here spares starting workers (a Dask cluster: seconds).
+        for chunk in read_batch(batches[0], settings.raw_dir, run_id, started_at):
+            commit.add(chunk)
+        return commit.finish()
     staging = staging_dir(settings.lake_dir, run_id)
     futures = [
         read_raw_batch.submit(batch, settings.raw_dir, run_id, started_at, staging)
-        for batch in plan_batches(listing[0])
+        for batch in batches
     ]
     try:
         for future in futures:  # in listing order: the first occurrence of a text wins

@@ -141,7 +141,7 @@ def test_ingest_on_a_dask_cluster_gives_the_one_process_lake_and_report(
 
 
 def test_a_failing_read_task_fails_the_run_and_writes_nothing(
-    seeds, tmp_path, prefect_server, monkeypatch
+    seeds, tmp_path, prefect_server, monkeypatch, small_batches
 ):
     def broken(*_args, **_kwargs):
         raise OSError("disk gone")
@@ -154,6 +154,18 @@ def test_a_failing_read_task_fails_the_run_and_writes_nothing(
     assert lake_rows(data / "lake") == []
     assert not (data / "warehouse.duckdb").exists()
     assert not (data / "lake" / STAGING).exists()
+
+
+def test_a_night_of_one_batch_is_read_without_starting_workers(
+    seeds, tmp_path, prefect_server, monkeypatch
+):
+    class NoWorkers:
+        def submit(self, *args, **kwargs):
+            raise AssertionError("a one-batch night submitted a read task")
+
+    monkeypatch.setattr(flows.nightly, "read_raw_batch", NoWorkers())
+    settings = Settings(raw_dir=seeds, data_dir=tmp_path / "data", task_runner="dask")
+    assert ingest_raw_dumps(settings, "run-1", NOW).documents_new == 5
 
 
 def test_a_killed_runs_staged_rows_are_swept_and_never_read(seeds, tmp_path):
