@@ -28,6 +28,7 @@ Usage: python bench/sidebyside.py [--articles 20000] [--seed 7] [--sample 1000] 
 from __future__ import annotations
 
 import argparse
+import csv
 import itertools
 import json
 import os
@@ -193,8 +194,6 @@ def date_case(truth: dict, format_: str, url: str | None, date_hint: str | None)
 
 def reference_outlets(path: Path = OUTLETS_CSV) -> dict[str, str]:
     """Reference domain -> outlet name (data/reference/outlets.csv)."""
-    import csv
-
     with path.open(encoding="utf-8") as handle:
         return {row["domain"]: row["outlet"] for row in csv.DictReader(handle)}
 
