@@ -190,3 +190,24 @@ def test_a_night_of_a_few_headers_says_nothing():
         date(2025, 2, 6),
         "header_ambiguous",
     )
+
+
+def test_a_copy_published_days_later_keeps_its_own_header():
+    # One wire text run on Monday 14 April and again on Tuesday 15 April; its lead reports
+    # Sunday's vote. The copies' dates may choose between the two readings of an ambiguous
+    # header, but must not replace a header with a date it never proposed.
+    body = (
+        "ZAGREB: Voters in the northern county of Varazdin rejected the new water tariff on Sunday"
+        " after a campaign that split the ruling coalition and drew the largest turnout the county"
+        " has seen since the referendum on the bypass road. The tariff would have raised household"
+        " bills by a fifth to pay for pipes laid in the nineteen sixties, the utility said. Its"
+        " director told reporters that repairs would now wait until the national budget is agreed"
+        " in the autumn, and that the leaks would go on costing the county a third of its water."
+    )
+    monday = document(f" date 2025-04-14 {body}", source_id="monday")
+    tuesday = document(
+        f" date 2025-04-15 {body}\n\nThe county council meets again in May.", source_id="tuesday"
+    )
+    dates = dates_by_source(build_warehouse([monday, tuesday]))
+    assert dates["monday"][:2] == (date(2025, 4, 14), "header")
+    assert dates["tuesday"][:2] == (date(2025, 4, 15), "header")
