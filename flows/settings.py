@@ -20,9 +20,9 @@ QUIET_ENVIRONMENT = {
 }
 
 # Where the ingest stage reads its batches: Prefect's thread pool or process pool, a local Dask
-# cluster, or an existing Dask scheduler's address (dask://host:port, tcp://, tls://).
+# cluster, or an existing Dask scheduler's address (dask://host:port or tcp://host:port).
 TASK_RUNNERS = ("threads", "processes", "dask")
-DASK_ADDRESS_SCHEMES = ("dask://", "tcp://", "tls://")
+DASK_ADDRESS_SCHEMES = ("dask://", "tcp://")
 
 
 def quiet_environment() -> None:
