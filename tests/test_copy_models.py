@@ -66,3 +66,39 @@ def test_doc_key_is_the_doc_ids_first_64_bits_and_sorts_like_it():
     rows = query(conn, "select doc_id, doc_key from staging.stg_documents")
     assert all(row["doc_key"] == int(row["doc_id"][:16], 16) for row in rows)
     assert sorted(rows, key=lambda r: r["doc_key"]) == sorted(rows, key=lambda r: r["doc_id"])
+
+
+BOILERPLATE = (
+    "\n\nAnalysts said the decision could have wider consequences for the region."
+    "\n\nThe story is developing and will be updated."
+)
+UNRELATED_LEADS = [
+    "Harbour workers in Valletta walked out over unpaid overtime on Tuesday morning.",
+    "A rare orchid was found flowering beside a motorway near Leeds this spring.",
+    "Chess players from nine countries met in Tbilisi for a rapid tournament.",
+    "The central bank of Iceland kept its main rate unchanged at its June meeting.",
+]
+
+
+def test_short_articles_sharing_only_padding_paragraphs_are_not_copies():
+    # Four unrelated one-sentence stories, each padded with the same two stock paragraphs: they
+    # share 15 shingles, over half of each body, but none of their own content (bench/sidebyside.py
+    # found 291 such false pairs at 100k, chaining 145 articles into one group).
+    documents = [
+        document(f" date 2025-06-0{n + 2} PARIS: {lead}{BOILERPLATE}")
+        for n, lead in enumerate(UNRELATED_LEADS)
+    ]
+    conn = build_warehouse(documents, until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
+    sizes = query(conn, "select copy_group_size from intermediate.int_copy_groups")
+    assert [row["copy_group_size"] for row in sizes] == [1, 1, 1, 1]
+
+
+def test_a_padded_copy_of_a_short_article_is_still_a_copy():
+    # The same padding does not hide a real copy: its lead is the original's.
+    original = document(f" date 2025-06-02 PARIS: {UNRELATED_LEADS[0]} {UNRELATED_LEADS[1]}")
+    copy = document(
+        f" date 2025-06-03 PARIS: {UNRELATED_LEADS[0]} {UNRELATED_LEADS[1]}{BOILERPLATE}"
+    )
+    conn = build_warehouse([original, copy], until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 1
