@@ -95,3 +95,43 @@ def test_the_ingest_gate_checks_only_the_current_runs_rows(quality):
     )
     results = run_gate(conn, "ingest", "test-run", quality)
     assert results[0].rows_checked == 4
+
+
+def test_text_checked_only_for_nulls_and_lengths_is_read_cut_short_and_still_judged(quality):
+    # Gates read a text column only as far as its checks need (a length bound + 1 characters),
+    # so article bodies never land in pandas whole; a too-long or too-short value still fails.
+    suite = {
+        "name": "lengths",
+        "meta": {"table": "main.texts", "stage": "test", "id_column": "id"},
+        "expectations": [
+            {
+                "type": "expect_column_value_lengths_to_be_between",
+                "kwargs": {"column": "body", "min_value": 20, "max_value": 100},
+                "severity": "critical",
+                "meta": {"why": "test"},
+            },
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "body"},
+                "severity": "critical",
+                "meta": {"why": "test"},
+            },
+        ],
+    }
+    conn = duckdb.connect()
+    conn.execute("create table main.texts (id varchar, body varchar)")
+    conn.execute(
+        "insert into main.texts values ('ok', repeat('a', 100)), ('long', repeat('b', 5000))"
+    )
+    frame = read_gated_rows(conn, suite, "test-run")
+    assert frame["body"].str.len().max() == 101
+    result = quality.validate(suite, frame, "test-run")
+    assert not result.passed and "long" in str(result.summary())
+    conn.execute("delete from main.texts where id = 'long'")
+    conn.execute("insert into main.texts values ('short', 'too short'), ('missing', null)")
+    result = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
+    failed = {outcome.expectation for outcome in result.failed_critical}
+    assert failed == {
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_values_to_not_be_null",
+    }
