@@ -37,6 +37,11 @@ from bench.synth import synth  # noqa: E402
 OUT = ROOT / "bench" / "out" / "scale_results.json"
 LAYERS = ("staging", "intermediate", "marts")
 RUN_ID = "scale"
+PAIR_MODELS = (
+    "intermediate.int_copy_pairs",
+    "intermediate.int_story_pairs",
+    "intermediate.int_teaser_matches",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +382,15 @@ def print_table(results: list[dict]) -> None:
                 f"  next night of {night['articles']}: {night['total_stage_seconds']} s of stages;"
                 f" nothing new: ingest {night['nothing_new_ingest']['wall_seconds']} s"
             )
+        rows = {}
+        for stage in result["stages"]:
+            rows.update(stage.get("rows", {}))
+        for model in PAIR_MODELS:  # issue 4: candidate generation must stay near-linear
+            if model in result["model_seconds"]:
+                print(
+                    f"  {model:<40} {result['model_seconds'][model]:>8.1f} s"
+                    f" {rows.get(model, 0):>10} pairs"
+                )
         print(f"  slowest models at {result['articles']}:")
         for row in result["slowest_models"]:
             print(f"    {row['model']:<40} {row['seconds']:>8.1f} s")
