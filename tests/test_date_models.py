@@ -211,3 +211,26 @@ def test_a_copy_published_days_later_keeps_its_own_header():
     dates = dates_by_source(build_warehouse([monday, tuesday]))
     assert dates["monday"][:2] == (date(2025, 4, 14), "header")
     assert dates["tuesday"][:2] == (date(2025, 4, 15), "header")
+
+
+def test_copies_with_bare_ambiguous_headers_do_not_trade_dates():
+    # Two copies dated 2025-04-06 and 2025-06-04 and nothing else: neither header is evidence
+    # enough to overrule the other's, so each keeps its own (marked ambiguous), where lending
+    # used to swap them.
+    body = (
+        "LONDON: The harbour board approved the new ferry timetable after a long meeting with the"
+        " operators and the unions, who had asked for later sailings in the summer months and an"
+        " extra crossing for freight. The board said the changes would cost little, and the"
+        " operators agreed to publish the times on their websites before the end of the season."
+    )
+    first = document(f" date 2025-04-06 {body}", source_id="first")
+    second = document(
+        f" date 2025-06-04 {body}\n\nAdditional reporting by Ann Lee.", source_id="second"
+    )
+    conn = build_warehouse([first, second])
+    assert query(conn, "select count(*) as pairs from intermediate.int_copy_pairs") == [
+        {"pairs": 1}
+    ]
+    dates = dates_by_source(conn)
+    assert dates["first"][:2] == (date(2025, 4, 6), "header_ambiguous")
+    assert dates["second"][:2] == (date(2025, 6, 4), "header_ambiguous")
