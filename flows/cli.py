@@ -106,7 +106,8 @@ def print_summary(summary) -> None:
     print(
         f"  files listed       {ingest['files_listed']:>6}  (accepted {ingest['files_accepted']},"
         f" quarantined {ingest['files_quarantined']}, skipped {ingest['files_skipped']},"
-        f" duplicate {ingest['files_duplicate']})"
+        f" duplicate {ingest['files_duplicate']}, unchanged since read"
+        f" {ingest.get('files_unchanged', 0)})"
     )
     print(
         f"  documents read     {ingest['records_read']:>6}  (new {ingest['documents_new']},"

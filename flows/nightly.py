@@ -152,11 +152,12 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
     sweep_leftovers(settings.lake_dir)
     listing = list_raw_files(settings.raw_dir)
     commit = IngestCommit(settings.raw_dir, settings.lake_dir, run_id, started_at, listing)
-    batches = plan_batches(listing[0])
-    if len(batches) == 1:
+    batches = plan_batches(commit.files_to_read)
+    if len(batches) <= 1:
         # Nothing to fan out: reading here spares starting workers (a Dask cluster: seconds).
-        for chunk in read_batch(batches[0], settings.raw_dir, run_id, started_at):
-            commit.add(chunk)
+        for batch in batches:
+            for chunk in read_batch(batch, settings.raw_dir, run_id, started_at):
+                commit.add(chunk)
         return commit.finish()
     staging = staging_dir(settings.lake_dir, run_id)
     futures = [

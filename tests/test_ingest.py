@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import shutil
 
 import pytest
 
@@ -13,12 +14,34 @@ from tests.conftest import lake_rows
 def test_the_seeds_become_five_documents_and_a_second_ingest_adds_nothing(seeds, lake):
     first = ingest(seeds, lake, "run-1")
     assert (first.files_listed, first.documents_new, first.records_bad) == (5, 5, 0)
+    # Unchanged files are not even read again; a copy of one under a new name is, and its text
+    # is recognized as already in the lake.
     second = ingest(seeds, lake, "run-2")
-    assert (second.documents_new, second.documents_duplicate) == (0, 5)
+    assert (second.files_unchanged, second.records_read, second.documents_new) == (5, 0, 0)
+    assert second.reconciles(), second
+    first_seed = sorted(seeds.iterdir())[0]
+    shutil.copy(first_seed, seeds / "z-copy.txt")
+    third = ingest(seeds, lake, "run-3")
+    assert (third.files_unchanged, third.files_duplicate, third.documents_duplicate) == (5, 1, 1)
+    assert third.reconciles(), third
+    (seeds / "z-copy.txt").unlink()
     rows = lake_rows(lake)
     assert len(rows) == 5
     assert {r["source_id"] for r in rows} == {p.name for p in seeds.iterdir()}
     assert all(len(r["doc_id"]) == 64 and r["format"] == "txt" for r in rows)
+
+
+def test_a_raw_file_changed_since_it_was_read_is_read_again(raw, lake):
+    # A feed appended to in place: same path, new size and modification time.
+    feed = raw / "feed.jsonl"
+    feed.write_text(json.dumps({"text": "The first story of the feed."}) + "\n")
+    assert ingest(raw, lake, "run-1").documents_new == 1
+    with feed.open("a") as handle:
+        handle.write(json.dumps({"text": "A second story, appended later."}) + "\n")
+    second = ingest(raw, lake, "run-2")
+    assert (second.files_unchanged, second.files_accepted) == (0, 1)
+    assert (second.documents_new, second.documents_duplicate) == (1, 1)
+    assert len(lake_rows(lake)) == 2
 
 
 def test_jsonl_keeps_good_lines_around_a_broken_one(raw, lake):

@@ -69,7 +69,7 @@ def test_a_second_run_on_the_same_input_adds_nothing_and_keeps_the_history(seeds
         data, "select article_id, published_date, body from articles order by 1"
     )
     second = nightly(raw_dir=str(seeds), data_dir=str(data))
-    assert (second.ingest["documents_new"], second.ingest["documents_duplicate"]) == (0, 5)
+    assert (second.ingest["documents_new"], second.ingest["files_unchanged"]) == (0, 5)
     assert (
         warehouse_rows(data, "select article_id, published_date, body from articles order by 1")
         == before
