@@ -102,3 +102,17 @@ def test_a_padded_copy_of_a_short_article_is_still_a_copy():
     )
     conn = build_warehouse([original, copy], until="intermediate.int_copy_groups")
     assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 1
+
+
+def test_a_reprinted_two_line_brief_is_a_copy():
+    # A body of at most 24 words is all "ending", so the rule that a shared ending alone is no
+    # copy must not apply to it.
+    brief = (
+        "Delegations from Russia and Ukraine met at the Ciragan Palace in Istanbul, where Hakan"
+        " Fidan opened talks with Rustem Umerov and Vladimir Medinsky."
+    )
+    conn = build_warehouse(
+        [document(f" date 2025-06-02 {brief}"), document(f" date 2025-06-02 {brief} More.")]
+    )
+    groups = query(conn, "select distinct copy_group_id from articles where not is_fragment")
+    assert len(groups) == 1

@@ -218,6 +218,18 @@ tail_shingles as materialized (
     from tail_words
 ),
 
+tail_only_documents as (
+    -- Bodies of at most 24 words: all tail, so the rule below cannot tell their ending from their
+    -- lead, and a verbatim reprint of a two-line brief must still be a copy.
+    select
+        tail_shingles.doc_key
+    from tail_shingles
+    join sizes
+        on sizes.doc_key = tail_shingles.doc_key
+    group by tail_shingles.doc_key
+    having count(*) >= any_value(sizes.shingle_count)
+),
+
 shared_tails as (
     -- Shingles in the tails of both: they are shared by construction, so a pair shares something
     -- else exactly when it shares more shingles than these.
@@ -251,3 +263,5 @@ join staging.stg_documents as document_a
 join staging.stg_documents as document_b
     on document_b.doc_key = copies.doc_b
 where copies.shared_shingles > coalesce(shared_tails.shared_tail_shingles, 0)
+    or copies.doc_a in (select doc_key from tail_only_documents)
+    or copies.doc_b in (select doc_key from tail_only_documents)
