@@ -487,7 +487,7 @@ READERS = {"txt": read_txt, "json": read_json, "jsonl": read_jsonl}
 
 
 # A read task's share of the raw folder: consecutive files up to this many bytes or files, so a
-# night of 100k documents (80k files, 376 MB) is 12 tasks. A Prefect task costs ~0.1-0.2 s of CPU
+# night of 100k documents (80k files, 155 MiB) is 6 tasks. A Prefect task costs ~0.1-0.2 s of CPU
 # on this 2-core box (measured): never one task per file.
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_FILES = 20_000
