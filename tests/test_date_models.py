@@ -234,3 +234,24 @@ def test_copies_with_bare_ambiguous_headers_do_not_trade_dates():
     dates = dates_by_source(conn)
     assert dates["first"][:2] == (date(2025, 4, 6), "header_ambiguous")
     assert dates["second"][:2] == (date(2025, 6, 4), "header_ambiguous")
+
+
+def test_two_copies_agreeing_outvote_a_third_whose_header_is_inverted():
+    # With nothing in the text, each header is a bare ambiguous one; one such copy alone lends
+    # nothing to another (test above), but two that agree repair the third.
+    body = (
+        "LONDON: The harbour board approved the new ferry timetable after a long meeting with the"
+        " operators and the unions, who had asked for later sailings in the summer months and an"
+        " extra crossing for freight. The board said the changes would cost little, and the"
+        " operators agreed to publish the times on their websites before the end of the season."
+    )
+    copies = [
+        document(f" date 2025-04-06 {body}", source_id="first"),
+        document(
+            f" date 2025-04-06 {body}\n\nAdditional reporting by Ann Lee.", source_id="second"
+        ),
+        document(f" date 2025-06-04 {body}\n\nWith agencies in Dover.", source_id="inverted"),
+    ]
+    dates = dates_by_source(build_warehouse(copies))
+    assert dates["inverted"][:2] == (date(2025, 4, 6), "header_inverted")
+    assert dates["first"][0] == dates["second"][0] == date(2025, 4, 6)
