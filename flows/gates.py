@@ -118,17 +118,22 @@ def load_suites(stage: str | None = None, directory: Path = EXPECTATIONS_DIR) ->
     return suites
 
 
+def other_columns(kwargs: dict) -> list[str]:
+    """The columns an expectation reads besides its `column`: column lists, column pairs, and the
+    words of a row condition ("is_fragment == False"; read_gated_rows keeps real columns)."""
+    columns = list(kwargs.get("column_list", []))
+    columns.extend(kwargs[key] for key in ("column_A", "column_B") if key in kwargs)
+    columns.extend(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition", "")))
+    return columns
+
+
 def columns_of(suite: dict) -> list[str]:
     """Every column the suite reads, so a gate loads no more than that."""
     columns = [suite["meta"]["id_column"]]
     for expectation in suite["expectations"]:
         kwargs = expectation["kwargs"]
-        columns.extend(kwargs.get("column_list", []))
-        for key in ("column", "column_A", "column_B"):
-            if key in kwargs:
-                columns.append(kwargs[key])
-        # Words of a row condition ("is_fragment == False"); read_gated_rows keeps real columns.
-        columns.extend(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition", "")))
+        columns.extend([kwargs["column"]] if "column" in kwargs else [])
+        columns.extend(other_columns(kwargs))
     return list(dict.fromkeys(columns))
 
 
@@ -147,10 +152,7 @@ def prefix_lengths(suite: dict) -> dict[str, int]:
     needed: dict[str, int | None] = {}
     for expectation in suite["expectations"]:
         kwargs = expectation["kwargs"]
-        row_condition_words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition", ""))
-        for column in [*kwargs.get("column_list", []), *row_condition_words] + [
-            kwargs[key] for key in ("column_A", "column_B") if key in kwargs
-        ]:
+        for column in other_columns(kwargs):
             needed[column] = None  # read whole where anything else looks at it
         column = kwargs.get("column")
         if column is None:

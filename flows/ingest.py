@@ -719,6 +719,18 @@ def text_sizes(table: pa.Table) -> list[int]:
     return pc.fill_null(pc.utf8_length(table.column(column)), 0).to_pylist()
 
 
+def write_lake_file(table: pa.Table, final: Path) -> None:
+    """Write one lake Parquet file via a temp name, synced before the rename: readers see the
+    whole file or none of it, and a killed run leaves only a `.tmp` for sweep_leftovers."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{final.name}.tmp")
+    with open(temporary, "wb") as sink:
+        pq.write_table(table, sink, compression="zstd")
+        sink.flush()
+        os.fsync(sink.fileno())
+    os.replace(temporary, final)
+
+
 class LakeWriter:
     """Buffers rows and writes them as Parquet files under a partition, each via a temp name; a
     file holds at most ROWS_PER_FILE rows or BYTES_PER_FILE of text."""
@@ -747,15 +759,8 @@ class LakeWriter:
     def flush(self) -> None:
         if not self.buffered_rows:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
         table = pa.concat_tables(self.tables).select(self.schema.names).cast(self.schema)
-        final = self.directory / f"{self.run_id}-{self.parts:05d}.parquet"
-        temporary = final.with_name(f".{final.name}.tmp")
-        with open(temporary, "wb") as sink:
-            pq.write_table(table, sink, compression="zstd")
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(temporary, final)  # readers see the whole file or none of it
+        write_lake_file(table, self.directory / f"{self.run_id}-{self.parts:05d}.parquet")
         self.parts += 1
         self.written += table.num_rows
         self.tables = []
@@ -847,17 +852,11 @@ def files_already_read(files_dir: Path) -> set[tuple[str, int, int]]:
 
 
 def write_files_read(directory: Path, run_id: str, rows: list[dict]) -> None:
-    """Record the files this ingest read through, in one Parquet file via a temp name."""
-    if not rows:
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    final = directory / f"{run_id}.parquet"
-    temporary = final.with_name(f".{final.name}.tmp")
-    with open(temporary, "wb") as sink:
-        pq.write_table(pa.Table.from_pylist(rows, schema=FILES_SCHEMA), sink, compression="zstd")
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(temporary, final)
+    """Record the files this ingest read through, in one lake file."""
+    if rows:
+        write_lake_file(
+            pa.Table.from_pylist(rows, schema=FILES_SCHEMA), directory / f"{run_id}.parquet"
+        )
 
 
 class IngestCommit:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
@@ -34,6 +33,7 @@ from flows.ingest import (
     stage_batch,
     staging_dir,
     sweep_leftovers,
+    write_lake_file,
 )
 from flows.progress import current as current_progress
 from flows.settings import Settings
@@ -261,14 +261,10 @@ def count_outcomes(settings: Settings, run_id: str) -> dict[str, int]:
 
 
 def write_run_record(settings: Settings, summary: RunSummary) -> None:
-    """Append the run's row to the lake, via a temp name, so the history outlives warehouses."""
-    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    """Append the run's row to the lake, so the history outlives warehouses."""
     partition = settings.runs_dir / f"run_date={summary.started_at.date().isoformat()}"
-    partition.mkdir(exist_ok=True)
-    final = partition / f"{summary.run_id}.parquet"
-    temporary = final.with_name(f".{final.name}.tmp")
-    pq.write_table(pa.Table.from_pylist([summary.record()], schema=RUNS_SCHEMA), temporary)
-    os.replace(temporary, final)
+    record = pa.Table.from_pylist([summary.record()], schema=RUNS_SCHEMA)
+    write_lake_file(record, partition / f"{summary.run_id}.parquet")
 
 
 @task(cache_policy=NO_CACHE)
