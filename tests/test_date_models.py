@@ -140,6 +140,15 @@ def test_inverted_header_is_repaired_when_the_fetch_rules_the_header_out():
     assert date_of(text, fetched_at=fetched) == (date(2025, 6, 3), "header_inverted")
 
 
+def test_header_after_the_fetch_leaves_its_swapped_reading_to_date_the_article():
+    # " date 2025-11-06" fetched 11 June 00:30 UTC: 6 November has not happened yet, so the
+    # crawler wrote 11 June day-first. The fetch hour (the day before is likelier) and a
+    # "Tuesday" (10 June) do not outvote that.
+    fetched = datetime(2025, 6, 11, 0, 30, tzinfo=UTC)
+    text = " date 2025-11-06 LIMA: The minister resigned on Tuesday after the vote."
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 11), "header_inverted")
+
+
 def test_off_by_one_header_yields_to_the_outlets_dateline():
     text = " date 2025-06-01 ISTANBUL, June 2. /TASS/. The delegations meet in Istanbul today."
     assert date_of(text) == (date(2025, 6, 2), "dateline")
