@@ -149,6 +149,22 @@ def test_header_after_the_fetch_leaves_its_swapped_reading_to_date_the_article()
     assert date_of(text, fetched_at=fetched) == (date(2025, 6, 11), "header_inverted")
 
 
+def test_undated_article_fetched_late_in_the_day_is_from_that_day_whatever_weekday_it_names():
+    # Fetched Wednesday 4 June 20:00 UTC: published that day with probability 20/24. "Tuesday"
+    # is as often the day before publication as the day itself, so it must not outvote the hour.
+    fetched = datetime(2025, 6, 4, 20, tzinfo=UTC)
+    text = "The committee met on Tuesday and approved the new budget rules."
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
+
+
+def test_undated_article_whose_weekday_rules_out_the_fetch_day_takes_the_day_before():
+    # Fetched Wednesday 4 June 14:00 UTC, a slight lean to Wednesday; but "Monday" would be two
+    # days before a Wednesday article and only one before a Tuesday one.
+    fetched = datetime(2025, 6, 4, 14, tzinfo=UTC)
+    text = "The talks opened on Monday. On Monday night the delegations dined together."
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 3), "fetched_at")
+
+
 def test_off_by_one_header_yields_to_the_outlets_dateline():
     text = " date 2025-06-01 ISTANBUL, June 2. /TASS/. The delegations meet in Istanbul today."
     assert date_of(text) == (date(2025, 6, 2), "dateline")
