@@ -201,6 +201,26 @@ def test_an_inverted_header_is_repaired_by_the_other_headers_of_its_night():
     assert {e["evidence_kind"] for e in evidence} == {"night", "header_swapped"}
 
 
+def test_a_bare_name_of_the_headers_own_month_does_not_keep_an_inversion():
+    # " date 2025-07-06" in a night of early-June news, the story looking ahead to "July": news
+    # names the month it appears in by its day ("on June 7"), hardly ever bare (1 of 69 bare
+    # month names in bench/quality.py's Wikinews articles), so "July" does not vouch for 6 July.
+    night = [
+        document(
+            f" date 2025-06-{day:02d} CITY: Story number {i} of the night about local affairs.",
+            run_id="night-2",
+        )
+        for i, day in enumerate([6, 6, 7, 7, 7, 8, 8, 6, 7, 8])
+    ]
+    inverted = document(
+        " date 2025-07-06 GENEVA: The agency said its annual report will be published in July.",
+        source_id="inverted",
+        run_id="night-2",
+    )
+    dates = dates_by_source(build_warehouse([*night, inverted]))
+    assert dates["inverted"][:2] == (date(2025, 6, 7), "header_inverted")
+
+
 def test_a_night_of_a_few_headers_says_nothing():
     night = [
         document(f" date 2025-06-02 CITY: Story {i} of a small night.", run_id="n")
