@@ -37,6 +37,8 @@ from bench.synth import synth  # noqa: E402
 OUT = ROOT / "bench" / "out" / "scale_results.json"
 LAYERS = ("staging", "intermediate", "marts")
 RUN_ID = "scale"
+# Set for a next night's layers: they update the warehouse as a nightly run does (flows.nightly).
+UPDATE_VARIABLE = "COPYDESK_BENCH_UPDATE"
 PAIR_MODELS = (
     "intermediate.int_copy_pairs",
     "intermediate.int_story_pairs",
@@ -65,19 +67,28 @@ def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
     import duckdb
 
     from flows.settings import Settings
-    from flows.warehouse import build_models, drop_sources, load_models, register_sources
+    from flows.warehouse import (
+        build_models,
+        drop_sources,
+        load_models,
+        record_new_documents,
+        register_sources,
+    )
 
     settings = Settings(raw_dir=raw, data_dir=data)
+    update = os.environ.get(UPDATE_VARIABLE) == "1"
     models = [model for model in load_models() if model.layer == layer]
     conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
     timings = {}
     rows = {}
     try:
         register_sources(conn, settings)
+        if layer == "staging":
+            rows["build.new_documents"] = record_new_documents(conn)
         for model in models:
             note(progress, {"started": model.table})
             started = time.perf_counter()
-            rows.update(build_models(conn, [model]))
+            rows.update(build_models(conn, [model], incremental=update))
             timings[model.table] = round(time.perf_counter() - started, 3)
             note(progress, {"model": model.table, "seconds": timings[model.table]})
         drop_sources(conn)
@@ -144,12 +155,13 @@ def child_publish(raw: Path, data: Path) -> dict:
     import duckdb
 
     from flows.settings import Settings
-    from flows.warehouse import publish
+    from flows.warehouse import drop_build_tables, publish
 
     settings = Settings(raw_dir=raw, data_dir=data)
     building = settings.building_path(RUN_ID)
     os.replace(data / "warehouse.duckdb", building)
     conn = duckdb.connect(str(building))
+    drop_build_tables(conn)
     conn.execute("checkpoint")
     conn.close()
     publish(building, settings)
@@ -176,6 +188,18 @@ ADHOC_QUERIES = {
         select wire_agency, count(*), count(distinct copy_group_id) from articles
         where not is_fragment group by all order by 2 desc""",
 }
+
+
+def child_copy(raw: Path, data: Path) -> dict:
+    """The byte copy of the published warehouse a nightly update starts from (flows.nightly)."""
+    started = time.perf_counter()
+    shutil.copyfile(data / "warehouse.duckdb", data / "warehouse.copy.duckdb")
+    seconds = time.perf_counter() - started
+    (data / "warehouse.copy.duckdb").unlink()  # the night goes on updating warehouse.duckdb
+    return {
+        "copy_seconds": round(seconds, 3),
+        "warehouse_bytes": (data / "warehouse.duckdb").stat().st_size,
+    }
 
 
 def child_queries(raw: Path, data: Path) -> dict:
@@ -210,6 +234,8 @@ def run_child(argv: list[str]) -> int:
         details = child_publish(raw, data)
     elif stage == "queries":
         details = child_queries(raw, data)
+    elif stage == "copy":
+        details = child_copy(raw, data)
     else:
         details = child_layer(raw, data, stage, result.with_suffix(".progress.jsonl"))
     details["inner_seconds"] = round(time.perf_counter() - started, 3)
@@ -221,12 +247,13 @@ def run_child(argv: list[str]) -> int:
 # The parent: synth, then each stage in a child, measured by wait4
 
 
-def measure(stage: str, raw: Path, data: Path, timeout: float | None) -> dict:
+def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bool = False) -> dict:
     """Run one stage in a child process; its wall, CPU and peak RSS, and what it reported."""
     result = data.parent / f"{stage}.json"
     command = [sys.executable, __file__, "--child", stage, str(raw), str(data), str(result)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT)
+    environment = {**os.environ, UPDATE_VARIABLE: "1" if update else "0"}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment)
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
@@ -265,24 +292,30 @@ def measure(stage: str, raw: Path, data: Path, timeout: float | None) -> dict:
     return measured
 
 
-NIGHT_STAGES = ("ingest", *LAYERS, "gates", "publish")
+NIGHT_STAGES = ("ingest", "copy", *LAYERS, "gates", "publish")
 
 
 def measure_next_night(
     work: Path, data: Path, articles: int, seed: int, timeout: float | None
 ) -> dict:
-    """A second night onto the warehouse just built: its new documents, every stage again as a
-    nightly run does it (every model rebuilds from the whole lake), then the same night once more,
-    when ingest finds nothing new (the flow then publishes nothing)."""
+    """A second night onto the warehouse just built, as a nightly run does it: ingest its new
+    documents, copy the published warehouse, update it (models declared @incremental compute the
+    night's documents; the others rebuild whole), check and publish; then the same night once
+    more, when ingest finds nothing new (the flow then publishes nothing)."""
     print(f"  next night: {articles} more documents", flush=True)
     made = synth(articles, work / "night", seed=seed + 1)
     raw = work / "night" / "raw"
     stages = []
     for stage in NIGHT_STAGES:
-        stages.append(measure(stage, raw, data, timeout))
+        stages.append(measure(stage, raw, data, timeout, update=True))
         print_stage(stages[-1])
         if stages[-1]["exit_code"] != 0:
             break
+    models = {}
+    for stage in stages:
+        models.update(stage.get("models", {}))
+    slowest = sorted(models.items(), key=lambda item: -item[1])[:8]
+    print("  night's slowest models: " + ", ".join(f"{m} {s:.1f} s" for m, s in slowest))
     nothing_new = measure("ingest", raw, data, timeout)
     print_stage({**nothing_new, "stage": "ingest again (nothing new)"})
     return {

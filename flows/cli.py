@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run the nightly pipeline once, now")
     run.add_argument("--raw", help="folder of raw dumps (default data/raw or $COPYDESK_RAW)")
     run.add_argument("--data", help="data folder for lake and warehouse (default data/)")
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild every table from the lake instead of updating the published warehouse"
+        " with the night's new documents ($COPYDESK_FULL_REBUILD=1 does the same)",
+    )
 
     sql = commands.add_parser("sql", help="run read-only SQL on the published warehouse")
     sql.add_argument("query", nargs="?", help="the SQL; omit to read it from --file or stdin")
@@ -83,7 +89,7 @@ def command_run(args) -> int:
     from flows.nightly import RunRefused, nightly
 
     try:
-        summary = nightly(raw_dir=args.raw, data_dir=args.data)
+        summary = nightly(raw_dir=args.raw, data_dir=args.data, full_rebuild=args.full)
     except RunRefused as refused:
         print(f"copydesk: {refused}", file=sys.stderr)
         return 2
@@ -114,6 +120,8 @@ def print_summary(summary) -> None:
         f" already in the lake {ingest['documents_duplicate']},"
         f" bad records {ingest['records_bad']}, files skipped {ingest['files_skipped']})"
     )
+    if summary.build:
+        print(f"  build              {summary.build}")
     print(f"  articles published {counts['articles']:>6}  (+ {counts['fragments']} fragments)")
     print(f"  dates repaired     {counts['dates_repaired']:>6}")
     print(f"  rows quarantined   {counts['quarantined']:>6}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -40,9 +41,12 @@ from flows.settings import Settings
 from flows.warehouse import (
     RUNS_SCHEMA,
     build_models,
+    documents_gone_from_lake,
+    drop_build_tables,
     drop_sources,
     load_models,
     publish,
+    record_new_documents,
     register_sources,
 )
 
@@ -64,6 +68,7 @@ class RunSummary:
     counts: dict = field(default_factory=dict)
     gates: list[dict] = field(default_factory=list)
     warehouse: str = ""
+    build: str = ""  # full (and why) or an update of the published generation
     quality_report: str = ""
     notices: list[str] = field(default_factory=list)  # stale WALs, leftovers: worth a look
     dashboard: str = ""
@@ -229,12 +234,48 @@ def check_gate(settings: Settings, run_id: str, stage: str) -> list[GateResult]:
     return require_passed(validate_building(settings, run_id, stage))
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """Whether this run updates a copy of the published warehouse or builds every table anew."""
+
+    update: bool
+    new_documents: int
+    reason: str = ""  # why the build is a full one
+
+    def describe(self) -> str:
+        if self.update:
+            return f"update of the published warehouse: {self.new_documents} new documents"
+        return f"full build of {self.new_documents} documents: {self.reason}"
+
+
 @task(cache_policy=NO_CACHE)
-def build_layers(settings: Settings, run_id: str, layers: tuple[str, ...]) -> dict[str, int]:
+def plan_build(settings: Settings, run_id: str) -> BuildPlan:
+    """Start this run's warehouse file: a copy of the published one when this code built it from
+    documents the lake still has (the night then computes its new documents only), else empty."""
+    building = settings.building_path(run_id)
+    reason = recovery.why_not_update(settings)
+    if reason is None:
+        # A byte copy: the published file is checkpointed and never written, so readers holding
+        # it open do not matter, and no table is rewritten.
+        shutil.copyfile(settings.warehouse_path, building)
+        with building_connection(settings, run_id) as conn:
+            gone = documents_gone_from_lake(conn)
+        if gone:
+            reason = f"{gone} of its documents are no longer in the lake"
+            building.unlink()
+    with building_connection(settings, run_id) as conn:
+        new_documents = record_new_documents(conn)
+    return BuildPlan(update=reason is None, new_documents=new_documents, reason=reason or "")
+
+
+@task(cache_policy=NO_CACHE)
+def build_layers(
+    settings: Settings, run_id: str, layers: tuple[str, ...], update: bool = False
+) -> dict[str, int]:
     """Build the SQL models of the given layers in dependency order; returns row counts."""
     models = [model for model in load_models() if model.layer in layers]
     with building_connection(settings, run_id) as conn:
-        return build_models(conn, models)
+        return build_models(conn, models, incremental=update)
 
 
 @task(cache_policy=NO_CACHE)
@@ -276,6 +317,7 @@ def publish_warehouse(settings: Settings, summary: RunSummary) -> list[GateResul
         build_models(conn, runs_model)
     results = require_passed(validate_building(settings, summary.run_id, "publish"))
     with building_connection(settings, summary.run_id) as conn:
+        drop_build_tables(conn)
         conn.execute("checkpoint")
     building = settings.building_path(summary.run_id)
     notice = recovery.move_wal_aside(settings, summary.run_id)
@@ -290,9 +332,11 @@ def publish_warehouse(settings: Settings, summary: RunSummary) -> list[GateResul
 
 
 @flow(name="nightly", log_prints=True)
-def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSummary:
-    """Ingest the raw dumps, build and check every layer, and publish the warehouse."""
-    settings = Settings.from_env(raw_dir, data_dir)
+def nightly(
+    raw_dir: str | None = None, data_dir: str | None = None, full_rebuild: bool = False
+) -> RunSummary:
+    """Ingest the raw dumps, build (or update) and check every layer, and publish the warehouse."""
+    settings = Settings.from_env(raw_dir, data_dir, full_rebuild)
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=new_run_id(started_at), started_at=started_at)
@@ -327,7 +371,11 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
                 logger.error("ingest counts do not reconcile: %s", summary.ingest)
             # Nothing new in the lake and the published warehouse was built from it, with this
             # code: publish nothing, so every published table stays exactly as it is.
-            unchanged = None if report.added_to_lake else recovery.unchanged_since_publish(settings)
+            unchanged = (
+                None
+                if report.added_to_lake or settings.full_rebuild
+                else recovery.unchanged_since_publish(settings)
+            )
             if unchanged is not None:
                 summary.status = "nothing_new"
                 summary.message = (
@@ -341,9 +389,13 @@ def nightly(raw_dir: str | None = None, data_dir: str | None = None) -> RunSumma
                 return summary
             summary.message = "; ".join(summary.notices)
             summary.gates += checked_gate(progress, settings, summary.run_id, "ingest")
-            built_layers(progress, settings, summary.run_id, ("staging",))
+            with progress.stage("plan build") as step:
+                plan = plan_build(settings, summary.run_id)
+                summary.build = step.detail = plan.describe()
+            logger.info("build: %s", summary.build)
+            built_layers(progress, settings, summary.run_id, ("staging",), plan.update)
             summary.gates += checked_gate(progress, settings, summary.run_id, "staging")
-            built_layers(progress, settings, summary.run_id, ("intermediate", "marts"))
+            built_layers(progress, settings, summary.run_id, ("intermediate", "marts"), plan.update)
             stage_reached("built")
             summary.gates += checked_gate(progress, settings, summary.run_id, "marts")
             summary.counts = count_outcomes(settings, summary.run_id)
@@ -379,10 +431,12 @@ def checked_gate(progress, settings: Settings, run_id: str, stage: str) -> list[
     return results
 
 
-def built_layers(progress, settings: Settings, run_id: str, layers: tuple[str, ...]) -> None:
+def built_layers(
+    progress, settings: Settings, run_id: str, layers: tuple[str, ...], update: bool
+) -> None:
     """Build SQL layers, shown as a progress stage."""
     with progress.stage("build " + " + ".join(layers)) as step:
-        counts = build_layers(settings, run_id, layers)
+        counts = build_layers(settings, run_id, layers, update)
         step.detail = f"{len(counts)} models"
 
 

@@ -87,6 +87,14 @@ def build_fingerprint(settings: Settings) -> str:
             digest.update(
                 f"{path.relative_to(settings.lake_dir)}\0{path.stat().st_size}\n".encode()
             )
+    digest.update(code_fingerprint(settings).encode())
+    return digest.hexdigest()
+
+
+def code_fingerprint(settings: Settings) -> str:
+    """What a build runs: the SQL models, the code, the suites and the reference tables. A
+    generation built by other code cannot be updated, only rebuilt."""
+    digest = hashlib.sha256()
     code = sorted(SQL_DIR.rglob("*.sql")) + sorted((PROJECT_ROOT / "flows").glob("*.py"))
     code += sorted(settings.expectations_dir.glob("*.json"))
     reference = PROJECT_ROOT / "data" / "reference"
@@ -110,6 +118,7 @@ class PublishedState:
     identity: list[int]
     counts: dict
     published_at: str
+    code: str = ""  # code_fingerprint of the build (absent in records older than updates)
 
 
 def record_published(
@@ -124,6 +133,7 @@ def record_published(
         identity=file_identity(building),
         counts=counts,
         published_at=datetime.now(UTC).isoformat(),
+        code=code_fingerprint(settings),
     )
     path = published_state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,9 +142,8 @@ def record_published(
     os.replace(temporary, path)
 
 
-def unchanged_since_publish(settings: Settings) -> PublishedState | None:
-    """The published generation's record when it was built from exactly the current lake, code
-    and suites (and is still the file in place); None when a build is needed."""
+def published_state(settings: Settings) -> PublishedState | None:
+    """The record of the published generation, when it describes the file in place."""
     path = published_state_path(settings)
     if not (path.exists() and settings.warehouse_path.exists()):
         return None
@@ -144,9 +153,32 @@ def unchanged_since_publish(settings: Settings) -> PublishedState | None:
         return None
     if state.identity != file_identity(settings.warehouse_path):
         return None  # rolled back, replaced by hand, or the swap never happened
-    if state.fingerprint != build_fingerprint(settings):
+    return state
+
+
+def unchanged_since_publish(settings: Settings) -> PublishedState | None:
+    """The published generation's record when it was built from exactly the current lake, code
+    and suites (and is still the file in place); None when a build is needed."""
+    state = published_state(settings)
+    if state is None or state.fingerprint != build_fingerprint(settings):
         return None
     return state
+
+
+def why_not_update(settings: Settings) -> str | None:
+    """Why this build cannot start from the published generation and must rebuild every table;
+    None when it can update it. The lake still holding the generation's documents is checked
+    once the lake is attached (flows.warehouse.documents_gone_from_lake)."""
+    if settings.full_rebuild:
+        return "a full rebuild was asked for"
+    if not settings.warehouse_path.exists():
+        return "no published warehouse yet"
+    state = published_state(settings)
+    if state is None:
+        return "the published warehouse is not the one the last run recorded (rolled back?)"
+    if state.code != code_fingerprint(settings):
+        return "the SQL models, code or suites changed since it was built"
+    return None
 
 
 # -- rollback ------------------------------------------------------------------------------------

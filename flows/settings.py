@@ -41,9 +41,15 @@ class Settings:
     timezone: str = "UTC"
     schedule_cron: str = "0 2 * * *"
     task_runner: str = "threads"
+    full_rebuild: bool = False  # rebuild every table from the lake instead of updating the last
 
     @classmethod
-    def from_env(cls, raw_dir: str | Path | None = None, data_dir: str | Path | None = None):
+    def from_env(
+        cls,
+        raw_dir: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        full_rebuild: bool = False,
+    ):
         """Settings from arguments, then COPYDESK_* variables, then the defaults."""
         defaults = cls()
         raw = raw_dir or os.environ.get("COPYDESK_RAW") or defaults.raw_dir
@@ -59,6 +65,8 @@ class Settings:
             task_runner=task_runner_choice(
                 os.environ.get("COPYDESK_TASK_RUNNER") or defaults.task_runner
             ),
+            full_rebuild=full_rebuild
+            or os.environ.get("COPYDESK_FULL_REBUILD", "").lower() in ("1", "true", "yes"),
         )
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from graphlib import TopologicalSorter
@@ -20,6 +21,8 @@ from flows.ingest import DOCUMENT_SCHEMA, QUARANTINE_SCHEMA
 from flows.settings import REFERENCE_DIR, SQL_DIR, Settings
 
 LAYERS = ("staging", "intermediate", "marts")
+BUILD_SCHEMA = "build"  # this build's own tables (which documents it adds); dropped before publish
+NEW_DOCUMENTS = f"{BUILD_SCHEMA}.new_documents"
 # Marts land in DuckDB's default schema so `select * from articles` works from any client.
 SCHEMA_OF_LAYER = {"staging": "staging", "intermediate": "intermediate", "marts": "main"}
 SOURCE_SCHEMA = "raw"
@@ -46,6 +49,50 @@ RUNS_SCHEMA = pa.schema(
 
 
 @dataclass(frozen=True)
+class Incremental:
+    """How a model updates a previous generation's table instead of rebuilding it: its rows whose
+    key columns name a document of `scope` are deleted, then its select (which reads only those
+    documents, by the same scope) is inserted. Declared in the model's header comment as
+    `-- @incremental doc_id = intermediate.int_changed_documents.doc_id`; a pair model names both
+    columns (`doc_a, doc_b = ...`), so a pair goes when either document changes."""
+
+    key_columns: tuple[str, ...]
+    scope_table: str
+    scope_column: str
+
+    def delete_sql(self, table: str) -> str:
+        # Names come from our own sql/ headers, never from data.
+        scope = f"select {self.scope_column} from {self.scope_table}"  # noqa: S608
+        condition = " or ".join(f"{column} in ({scope})" for column in self.key_columns)
+        return f"delete from {table} where {condition}"  # noqa: S608
+
+
+INCREMENTAL_DECLARATION = re.compile(
+    r"^--\s*@incremental\s+(?P<keys>\w+(?:\s*,\s*\w+)*)\s*=\s*"
+    r"(?P<table>\w+\.\w+)\.(?P<column>\w+)\s*$"
+)
+
+
+def incremental_declaration(sql: str, path: Path) -> Incremental | None:
+    """The model's `-- @incremental ...` header line, parsed; None for a model rebuilt whole."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@incremental" not in stripped:
+            continue
+        match = INCREMENTAL_DECLARATION.match(stripped)
+        if not match:
+            raise ValueError(
+                f"{path}: write `-- @incremental <key columns> = <schema.table>.<column>`,"
+                f" found {stripped!r}"
+            )
+        keys = tuple(key.strip() for key in match["keys"].split(","))
+        return Incremental(keys, match["table"], match["column"])
+    return None
+
+
+@dataclass(frozen=True)
 class Model:
     """One .sql file: a select whose result becomes the table named like the file."""
 
@@ -56,6 +103,7 @@ class Model:
     description: str
     column_comments: dict[str, str]
     depends_on: frozenset[str]
+    incremental: Incremental | None = None
 
     @property
     def schema(self) -> str:
@@ -73,6 +121,8 @@ def header_comment(sql: str) -> str:
         stripped = line.strip()
         if not stripped.startswith("--"):
             break
+        if stripped[2:].strip().startswith("@"):  # a declaration for the runner, not prose
+            continue
         lines.append(stripped[2:].strip())
     return " ".join(line for line in lines if line)
 
@@ -107,6 +157,7 @@ def parse_model(path: Path, layer: str) -> Model:
         description=header_comment(sql),
         column_comments=column_comments,
         depends_on=frozenset(references),
+        incremental=incremental_declaration(sql, path),
     )
 
 
@@ -122,7 +173,7 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
         unknown = {
             ref
             for ref in model.depends_on
-            if ref not in models and not ref.startswith(f"{SOURCE_SCHEMA}.")
+            if ref not in models and ref.split(".")[0] not in (SOURCE_SCHEMA, BUILD_SCHEMA)
         }
         if unknown:
             raise ValueError(f"{model.path}: reads tables no model builds: {sorted(unknown)}")
@@ -167,26 +218,93 @@ def registrable_domain(host: str | None) -> str | None:
     return public_suffix_list().privatesuffix(host.strip(".").lower()) or None
 
 
-def build_models(conn: duckdb.DuckDBPyConnection, models: list[Model]) -> dict[str, int]:
-    """Create each model's table, with its header and column comments; returns row counts."""
+def build_models(
+    conn: duckdb.DuckDBPyConnection, models: list[Model], incremental: bool = False
+) -> dict[str, int]:
+    """Create each model's table, with its header and column comments; returns row counts.
+
+    With `incremental`, the connection holds the previous generation's tables and
+    build.new_documents the documents this build adds: a model declared `@incremental` whose
+    table exists replaces only the rows of the documents its scope names; the others rebuild whole.
+    """
     prepare_connection(conn)
     counts = {}
     for model in models:
         conn.execute(f"create schema if not exists {model.schema}")
+        update = incremental and model.incremental is not None and table_exists(conn, model.table)
         try:
-            conn.execute(f"create or replace table {model.table} as\n{model.sql}")
+            if update:
+                conn.execute(model.incremental.delete_sql(model.table))
+                # By name: the select's columns land in the table's same-named columns.
+                insert = f"insert into {model.table} by name select * from (\n{model.sql}\n)"  # noqa: S608
+                conn.execute(insert)
+            else:
+                conn.execute(f"create or replace table {model.table} as\n{model.sql}")
         except duckdb.Error as error:
             raise RuntimeError(
                 f"model {model.table} ({model.path.name}) failed: {error}"
             ) from error
-        conn.execute(f"comment on table {model.table} is {sql_literal(model.description)}")
-        for column, comment in model.column_comments.items():
-            target = f"{model.table}.{quote_identifier(column)}"
-            conn.execute(f"comment on column {target} is {sql_literal(comment)}")
+        if not update:
+            comment_model(conn, model)
         # Table names come from our own sql/ file names, never from data.
         count_sql = f"select count(*) from {model.table}"  # noqa: S608
         counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
     return counts
+
+
+def comment_model(conn: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """The model's header and column comments, for analysts browsing the catalog."""
+    conn.execute(f"comment on table {model.table} is {sql_literal(model.description)}")
+    for column, comment in model.column_comments.items():
+        target = f"{model.table}.{quote_identifier(column)}"
+        conn.execute(f"comment on column {target} is {sql_literal(comment)}")
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    found = conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
+        " and database_name = current_database()",
+        [schema, name],
+    ).fetchall()[0][0]
+    return found > 0
+
+
+def record_new_documents(conn: duckdb.DuckDBPyConnection) -> int:
+    """build.new_documents (doc_id, doc_key): the lake's documents the warehouse in this
+    connection lacks (all of them in an empty file). Call after raw.* is registered, before the
+    staging layer; returns how many."""
+    prepare_connection(conn)  # doc_key()
+    conn.execute(f"create schema if not exists {BUILD_SCHEMA}")
+    if table_exists(conn, "staging.stg_documents"):
+        source = (
+            f"select distinct doc_id from {SOURCE_SCHEMA}.documents"  # noqa: S608
+            " anti join staging.stg_documents using (doc_id)"
+        )
+    else:
+        source = f"select distinct doc_id from {SOURCE_SCHEMA}.documents"  # noqa: S608
+    conn.execute(
+        f"create or replace table {NEW_DOCUMENTS} as"  # noqa: S608
+        f" select doc_id, doc_key(doc_id) as doc_key from ({source})"
+    )
+    return conn.execute(f"select count(*) from {NEW_DOCUMENTS}").fetchall()[0][0]  # noqa: S608
+
+
+def documents_gone_from_lake(conn: duckdb.DuckDBPyConnection) -> int:
+    """Documents of the warehouse in this connection that the lake no longer has: a previous
+    generation built from other files than the lake holds now cannot be updated, only rebuilt."""
+    if not table_exists(conn, "staging.stg_documents"):
+        return 0
+    gone = (
+        "select count(*) from staging.stg_documents"  # noqa: S608
+        f" anti join (select doc_id from {SOURCE_SCHEMA}.documents) using (doc_id)"
+    )
+    return conn.execute(gone).fetchall()[0][0]
+
+
+def drop_build_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """This build's own bookkeeping is not part of the published warehouse."""
+    conn.execute(f"drop schema if exists {BUILD_SCHEMA} cascade")
 
 
 def sql_literal(text: str) -> str:
@@ -249,6 +367,7 @@ def build_in_memory(documents: list[dict], until: str | None = None) -> duckdb.D
         conn.execute(copy)
         conn.unregister(f"lake_{name}")
     load_reference_tables(conn)
+    record_new_documents(conn)
     models = load_models()
     if until:
         models = models[: [model.table for model in models].index(until) + 1]

@@ -108,9 +108,29 @@ def run_model(table: str, inputs: dict[str, list[dict]]) -> list[dict]:
         conn.unregister("input_rows")
     prepare_connection(conn)
     model = next(model for model in load_models() if model.table == table)
+    every_document_in_scope(conn, model.depends_on - set(inputs))
     cursor = conn.execute(model.sql)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def every_document_in_scope(conn: duckdb.DuckDBPyConnection, missing: set[str]) -> None:
+    """As in a full build: the scope tables an incremental model reads (build.new_documents,
+    int_changed_documents) name every document of the given rows, unless a test gives them."""
+    scopes = {"build.new_documents", "intermediate.int_changed_documents"} & missing
+    if not scopes:
+        return
+    tables = conn.execute(
+        "select schema_name || '.' || table_name from duckdb_columns()"
+        " where column_name = 'doc_id' and database_name = current_database()"
+    ).fetchall()
+    documents = " union ".join(f"select doc_id from {name}" for (name,) in tables)  # noqa: S608
+    for scope in sorted(scopes):
+        conn.execute(f"create schema if not exists {scope.split('.')[0]}")
+        conn.execute(
+            f"create table {scope} as select distinct doc_id, doc_key(doc_id) as doc_key"  # noqa: S608
+            f" from ({documents or 'select null::varchar as doc_id limit 0'})"
+        )
 
 
 def query(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from flows.warehouse import build_models, load_models, parse_model
+from flows.warehouse import build_models, load_models, parse_model, record_new_documents
 
 
 def test_every_model_comes_after_the_tables_it_reads():
@@ -56,6 +56,7 @@ def test_header_and_column_comments_reach_the_catalog():
         "docs", pa.Table.from_pylist([document("Some text here.")], schema=DOCUMENT_SCHEMA)
     )
     conn.execute("create or replace table raw.documents as select * from docs")
+    record_new_documents(conn)
     build_models(conn, [model])
     comment = conn.execute(
         "select comment from duckdb_tables() where table_name = 'stg_documents'"

@@ -18,6 +18,9 @@
 -- of one article glued onto another), no true pair lost; group pair precision 0.892 -> 0.997. At
 -- 100k: false pairs 377 -> 87, recall 0.989 kept, group pair precision 0.430 -> 0.998. It costs
 -- time: this model took about twice as long (3.5 s -> 9.5 s at 100k, on a busier shared VM).
+-- A nightly update recomputes the pairs of the documents it computes (int_changed_documents)
+-- against the whole warehouse; pairs of two earlier documents stay as they were.
+-- @incremental doc_a, doc_b = intermediate.int_changed_documents.doc_id
 with common as (
     -- Boilerplate: shingles in more than 200 articles, counted on the articles whose key ends in
     -- 0 of 8 (more than 25 of them). A document sample is enough to tell padding (1,000+ articles)
@@ -69,7 +72,8 @@ useful_samples as (
     -- join with `in (select ...)` made it 15x slower on 100k articles).
     select
         samples.doc_key,
-        samples.shingle
+        samples.shingle,
+        samples.doc_key in (select doc_key from intermediate.int_changed_documents) as is_changed
     from samples
     semi join (
         select
@@ -90,14 +94,17 @@ sample_sizes as (
 ),
 
 sample_matches as (
+    -- Pairs with a document this build computes (every pair in a full build): its samples probe
+    -- the whole warehouse's; a pair of two such documents is counted once, from its smaller key.
     select
-        left_side.doc_key as doc_a,
-        right_side.doc_key as doc_b,
+        least(changed_side.doc_key, other_side.doc_key) as doc_a,
+        greatest(changed_side.doc_key, other_side.doc_key) as doc_b,
         count(*) as shared_samples
-    from useful_samples as left_side
-    join useful_samples as right_side
-        on left_side.shingle = right_side.shingle
-        and left_side.doc_key < right_side.doc_key
+    from useful_samples as changed_side
+    join useful_samples as other_side
+        on other_side.shingle = changed_side.shingle
+        and (other_side.doc_key > changed_side.doc_key or not other_side.is_changed)
+    where changed_side.is_changed
     group by all
     having count(*) >= 2
 ),

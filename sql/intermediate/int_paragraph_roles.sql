@@ -4,6 +4,7 @@
 -- dumps glue truncated teasers of unrelated stories onto the end of a page (seed 002). Those leave
 -- the body but are kept: credits in their own column, the others as fragment rows. A caption's
 -- dates ("... on June 1, 2025. REUTERS/Name") would also mislead the date models.
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
 with paragraphs as (
     select
         *,
@@ -64,6 +65,7 @@ with paragraphs as (
             or regexp_matches(paragraph_text, '^(?:[\p{L}&]+(?: [\p{L}&]+)? ?[|›>»] ?){2,}[\p{L}& ]+$')
         ) as looks_like_page_junk
     from staging.stg_paragraphs
+    where doc_id in (select doc_id from intermediate.int_changed_documents)
 ),
 
 teaser_marks as (

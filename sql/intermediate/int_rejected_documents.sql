@@ -1,6 +1,7 @@
 -- One row per ingested document that breaks a row-level rule, with the reason.
 -- Why: such documents must not become articles, but they must not vanish either: they go to the
 -- quarantine mart where someone can see and fix them.
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
 select
     documents.doc_id, -- the document
     documents.source_id, -- where it came from
@@ -16,5 +17,8 @@ select
 from staging.stg_documents as documents
 left join intermediate.int_document_parts as parts
     using (doc_id)
-where parts.body is null
-    or length(trim(parts.body)) < 20
+where documents.doc_id in (select doc_id from intermediate.int_changed_documents)
+    and (
+        parts.body is null
+        or length(trim(parts.body)) < 20
+    )

@@ -1,12 +1,14 @@
 -- One row per distinct 5-word shingle (hashed) of an article body.
 -- Why: syndicated copies share long runs of words even after edits and cuts; shingles turn that
 -- into a join (sql/macros/shingles.sql says what a shingle is).
+-- @incremental doc_key = intermediate.int_changed_documents.doc_key
 with words as (
     select
         doc_key(doc_id) as doc_key,
         text_words(body) as word_list
     from intermediate.int_document_parts
     where body is not null
+        and doc_id in (select doc_id from intermediate.int_changed_documents)
 )
 
 select

@@ -3,61 +3,30 @@
 -- Why: a teaser is short and cut off like a truncated article paragraph, so its shape alone is
 -- weak evidence; when the story it teases is in the warehouse too, its opening proves it. Left in
 -- the body, a teaser would also make the two pages look like copies of each other.
-with tails as (
-    -- Cut-off paragraphs among the last six, never a document's first.
-    select
-        doc_key(doc_id) as doc_key,
-        paragraph_no,
-        text_words(paragraph_text) as word_list
-    from staging.stg_paragraphs
-    where is_unterminated
-        and char_length >= 150
-        and paragraph_no > 1
-    qualify paragraph_no > max(paragraph_no) over (partition by doc_key) - 6
-),
-
-tail_shingles as (
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
+with tail_shingles as (
+    -- The tail paragraphs of the documents this build computes (int_tail_shingles says which).
     select
         doc_key,
         paragraph_no,
-        unnest(shingle_hashes(word_list)) as shingle
-    from tails
-),
-
-openings as (
-    select
-        doc_key,
-        -- Words of the first 1,000 characters only: 80 words fit in them, and splitting whole
-        -- bodies into words cost most of this model's time.
-        text_words(left(body_text, 1000))[1:80] as word_list
-    from staging.stg_documents
-),
-
-all_openings as (
-    select
-        doc_key,
-        unnest(shingle_hashes(word_list)) as shingle
-    from openings
+        shingle
+    from intermediate.int_tail_shingles
+    where doc_key in (select doc_key from intermediate.int_changed_documents)
 ),
 
 opening_shingles as (
-    -- The shingles of the first 80 words of each document's body, less those that open more than
-    -- 200 documents: boilerplate ("said in a statement on"), not one story's opening. Their
-    -- matches multiplied out (tail paragraphs x openings sharing them) made this model grow 47x
-    -- for 10x the documents (445 s on a synthetic 1M night); a teased story still matches on its
-    -- own words.
+    -- Openings sharing a shingle with those tails, less shingles that open more than 200
+    -- documents: boilerplate ("said in a statement on"), not one story's opening. Their matches
+    -- multiplied out (tail paragraphs x openings sharing them) made this model grow 47x for 10x
+    -- the documents (445 s on a synthetic 1M night); a teased story still matches on its own
+    -- words. Filtering by the tails' shingles first keeps every opening of each shingle kept, so
+    -- the count is the whole warehouse's.
     select
-        all_openings.doc_key,
-        all_openings.shingle
-    from all_openings
-    semi join (
-        select
-            shingle
-        from all_openings
-        group by shingle
-        having count(*) <= 200
-    ) as story_shingles
-        on story_shingles.shingle = all_openings.shingle
+        doc_key,
+        shingle
+    from intermediate.int_opening_shingles
+    where shingle in (select shingle from tail_shingles)
+    qualify count(*) over (partition by shingle) <= 200
 ),
 
 tail_sizes as (

@@ -1,10 +1,13 @@
 -- One row per distinct document in the lake (by doc_id), with its header, title and dateline split off.
 -- Why: raw dumps put metadata inside the text (" date 2025-06-02 ISTANBUL: ..."); every later model
 -- needs those parts apart, and the raw header is kept exactly as written for audit.
+-- @incremental doc_id = build.new_documents.doc_id
 with documents as (
+    -- The documents this build adds: all of them in a full build, the lake's new ones otherwise.
     select
         *
     from raw.documents
+    where doc_id in (select doc_id from build.new_documents)
     qualify row_number() over (partition by doc_id order by ingested_at, source_id) = 1
 ),
 

@@ -2,6 +2,7 @@
 -- Why: credits, subheads and glued-on teasers are whole paragraphs; classifying them needs the
 -- body split first. Texts with blank lines between paragraphs are split there (inner line breaks
 -- are wrapping); texts without any blank line have one paragraph per line.
+-- @incremental doc_id = build.new_documents.doc_id
 with splits as (
     select
         doc_id,
@@ -11,6 +12,7 @@ with splits as (
             else string_split(body_text, e'\n')
         end as pieces
     from staging.stg_documents
+    where doc_id in (select doc_id from build.new_documents)
 ),
 
 paragraphs as (

@@ -1,0 +1,61 @@
+-- One row per document whose per-document rows this build computes: in a full build every
+-- document; in a nightly update the documents it adds, and earlier documents whose tail paragraph
+-- shares words with the opening of one of them (it may be a teaser of a story that came later).
+-- Why: an update must give the tables a full rebuild would. A document's own rows depend on its
+-- text, and on the openings its tail paragraphs repeat (int_paragraph_roles), which a night's
+-- documents can add; every other model that reads them rebuilds whole or updates pairs of these
+-- documents. Shingles opening more than 200 documents are boilerplate, as in int_teaser_matches.
+with added as (
+    select
+        doc_id,
+        doc_key
+    from build.new_documents
+),
+
+added_openings as (
+    select
+        doc_key,
+        shingle
+    from intermediate.int_opening_shingles
+    where doc_key in (select doc_key from added)
+),
+
+shared_with_added as (
+    -- Tail shingles of earlier documents found in an added opening (none in a full build).
+    select
+        tails.doc_key,
+        tails.shingle
+    from intermediate.int_tail_shingles as tails
+    semi join added_openings
+        on added_openings.shingle = tails.shingle
+        and added_openings.doc_key <> tails.doc_key
+    where tails.doc_key not in (select doc_key from added)
+),
+
+boilerplate as (
+    select
+        shingle
+    from intermediate.int_opening_shingles
+    where shingle in (select shingle from shared_with_added)
+    group by shingle
+    having count(*) > 200
+),
+
+earlier_tails_teasing_added as (
+    select distinct
+        doc_key
+    from shared_with_added
+    where shingle not in (select shingle from boilerplate)
+)
+
+select
+    doc_id, -- the document
+    doc_key -- its join key
+from added
+union all
+select
+    documents.doc_id,
+    documents.doc_key
+from staging.stg_documents as documents
+semi join earlier_tails_teasing_added as teasing
+    on teasing.doc_key = documents.doc_key

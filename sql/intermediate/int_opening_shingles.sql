@@ -1,0 +1,18 @@
+-- One row per distinct 5-word shingle (hashed) of the first 80 words of a document's body.
+-- Why: a teaser glued onto a page repeats the opening of the story it teases (int_teaser_matches);
+-- kept per document so a night adds the openings of its own documents only. Words of the first
+-- 1,000 characters only: 80 words fit in them, and splitting whole bodies into words cost most
+-- of the teaser model's time.
+-- @incremental doc_key = build.new_documents.doc_key
+with openings as (
+    select
+        doc_key,
+        text_words(left(body_text, 1000))[1:80] as word_list
+    from staging.stg_documents
+    where doc_key in (select doc_key from build.new_documents)
+)
+
+select
+    doc_key, -- the document (doc_key of staging.stg_documents)
+    unnest(shingle_hashes(word_list)) as shingle -- hash of five consecutive words of its opening
+from openings

@@ -1,0 +1,24 @@
+-- One row per distinct 5-word shingle (hashed) of a cut-off paragraph near a document's end: the
+-- paragraphs that may be a teaser of another story.
+-- Why: teaser matching (int_teaser_matches) compares these with other documents' openings; kept
+-- per document so a night adds its own documents' tails only. A tail paragraph is cut off (no
+-- closing punctuation), at least 150 characters long, among the last six and never the first.
+-- @incremental doc_key = build.new_documents.doc_key
+with tails as (
+    select
+        doc_key(doc_id) as doc_key,
+        paragraph_no,
+        text_words(paragraph_text) as word_list
+    from staging.stg_paragraphs
+    where doc_id in (select doc_id from build.new_documents)
+        and is_unterminated
+        and char_length >= 150
+        and paragraph_no > 1
+    qualify paragraph_no > max(paragraph_no) over (partition by doc_key) - 6
+)
+
+select
+    doc_key, -- the document (doc_key of staging.stg_documents)
+    paragraph_no, -- the paragraph (staging.stg_paragraphs)
+    unnest(shingle_hashes(word_list)) as shingle -- hash of five consecutive words of it
+from tails
