@@ -157,6 +157,14 @@ def test_undated_article_fetched_late_in_the_day_is_from_that_day_whatever_weekd
     assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
 
 
+def test_a_weekday_on_the_day_before_the_fetch_leaves_the_choice_to_the_hour():
+    # Fetched Wednesday 4 June 12:30 UTC, just past the day's middle. "Tuesday" is the day an
+    # article of Tuesday or of Wednesday names equally often, so it does not tip the balance.
+    fetched = datetime(2025, 6, 4, 12, 30, tzinfo=UTC)
+    text = "The committee met on Tuesday and approved the new budget rules."
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
+
+
 def test_undated_article_whose_weekday_rules_out_the_fetch_day_takes_the_day_before():
     # Fetched Wednesday 4 June 14:00 UTC, a slight lean to Wednesday; but "Monday" would be two
     # days before a Wednesday article and only one before a Tuesday one.
