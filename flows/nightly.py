@@ -69,6 +69,7 @@ class RunSummary:
     gates: list[dict] = field(default_factory=list)
     warehouse: str = ""
     build: str = ""  # full (and why) or an update of the published generation
+    full_build_at: str = ""  # when the full build this warehouse descends from ran
     quality_report: str = ""
     notices: list[str] = field(default_factory=list)  # stale WALs, leftovers: worth a look
     dashboard: str = ""
@@ -241,6 +242,7 @@ class BuildPlan:
     update: bool
     new_documents: int
     reason: str = ""  # why the build is a full one
+    full_build_at: str = ""  # when the full build an update descends from ran (ISO, UTC)
 
     def describe(self) -> str:
         if self.update:
@@ -261,11 +263,15 @@ def plan_build(settings: Settings, run_id: str) -> BuildPlan:
         with building_connection(settings, run_id) as conn:
             gone = documents_gone_from_lake(conn)
         if gone:
-            reason = f"{gone} of its documents are no longer in the lake"
+            reason = f"the lake no longer holds {gone} of its documents"
             building.unlink()
     with building_connection(settings, run_id) as conn:
         new_documents = record_new_documents(conn)
-    return BuildPlan(update=reason is None, new_documents=new_documents, reason=reason or "")
+    if reason is None:
+        full_build_at = recovery.published_state(settings).full_build_at
+    else:
+        full_build_at = datetime.now(UTC).isoformat()
+    return BuildPlan(reason is None, new_documents, reason or "", full_build_at)
 
 
 @task(cache_policy=NO_CACHE)
@@ -324,7 +330,9 @@ def publish_warehouse(settings: Settings, summary: RunSummary) -> list[GateResul
     if notice:
         get_run_logger().warning(notice)
     fingerprint = recovery.build_fingerprint(settings)
-    recovery.record_published(settings, building, summary.run_id, fingerprint, summary.counts)
+    recovery.record_published(
+        settings, building, summary.run_id, fingerprint, summary.counts, summary.full_build_at
+    )
     stage_reached("publishing")
     publish(building, settings)
     stage_reached("published")
@@ -392,6 +400,7 @@ def nightly(
             with progress.stage("plan build") as step:
                 plan = plan_build(settings, summary.run_id)
                 summary.build = step.detail = plan.describe()
+                summary.full_build_at = plan.full_build_at
             logger.info("build: %s", summary.build)
             built_layers(progress, settings, summary.run_id, ("staging",), plan.update)
             summary.gates += checked_gate(progress, settings, summary.run_id, "staging")

@@ -119,10 +119,16 @@ class PublishedState:
     counts: dict
     published_at: str
     code: str = ""  # code_fingerprint of the build (absent in records older than updates)
+    full_build_at: str = ""  # when the full build this generation was updated from ran
 
 
 def record_published(
-    settings: Settings, building: Path, run_id: str, fingerprint: str, counts: dict
+    settings: Settings,
+    building: Path,
+    run_id: str,
+    fingerprint: str,
+    counts: dict,
+    full_build_at: str = "",
 ) -> None:
     """Write, before the swap, what the file about to be published was built from. The file's
     identity (inode, size, mtime) survives os.replace; a crash before the swap leaves a record
@@ -134,6 +140,7 @@ def record_published(
         counts=counts,
         published_at=datetime.now(UTC).isoformat(),
         code=code_fingerprint(settings),
+        full_build_at=full_build_at or datetime.now(UTC).isoformat(),
     )
     path = published_state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +185,16 @@ def why_not_update(settings: Settings) -> str | None:
         return "the published warehouse is not the one the last run recorded (rolled back?)"
     if state.code != code_fingerprint(settings):
         return "the SQL models, code or suites changed since it was built"
+    if not state.full_build_at:
+        return "the published warehouse does not say when it was last built in full"
+    age = datetime.now(UTC) - datetime.fromisoformat(state.full_build_at)
+    if age.total_seconds() > settings.full_rebuild_days * 86400:
+        # Updates leave pairs of two earlier documents as they were, while the counts behind the
+        # boilerplate caps move with every night; a periodic full build realigns them.
+        return (
+            f"its last full build is {age.days} days old"
+            f" (a full build at least every {settings.full_rebuild_days:g} days)"
+        )
     return None
 
 

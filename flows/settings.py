@@ -42,6 +42,7 @@ class Settings:
     schedule_cron: str = "0 2 * * *"
     task_runner: str = "threads"
     full_rebuild: bool = False  # rebuild every table from the lake instead of updating the last
+    full_rebuild_days: float = 7  # rebuild in full when the last full build is older than this
 
     @classmethod
     def from_env(
@@ -67,6 +68,9 @@ class Settings:
             ),
             full_rebuild=full_rebuild
             or os.environ.get("COPYDESK_FULL_REBUILD", "").lower() in ("1", "true", "yes"),
+            full_rebuild_days=float(
+                os.environ.get("COPYDESK_FULL_REBUILD_DAYS") or defaults.full_rebuild_days
+            ),
         )
 
     @property

@@ -11,7 +11,7 @@ import pytest
 
 from bench.synth import DEVSET, synth
 from flows.nightly import nightly
-from tests.conftest import SEEDS_DIR, query
+from tests.conftest import SEEDS_DIR, query, suites_with
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -156,3 +156,46 @@ def test_a_synthetic_night_updates_the_warehouse_to_what_a_full_build_gives(tmp_
     # their teasers' stories that night.
     assert across[0]["pairs"] > 20
     assert earlier_recomputed[0]["documents"] > 0
+
+
+def test_a_night_rebuilds_in_full_when_the_published_warehouse_cannot_be_updated(
+    tmp_path, monkeypatch
+):
+    seeds = {path.name[:3]: path for path in sorted(SEEDS_DIR.glob("*.txt"))}
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+
+    def night_with(seed: str, **environment) -> str:
+        shutil.copy(seeds[seed], raw / seeds[seed].name)
+        with monkeypatch.context() as patch:
+            for name, value in environment.items():
+                patch.setenv(name, value)
+            summary = nightly(raw_dir=str(raw), data_dir=str(data))
+        assert summary.status == "published"
+        return summary.build
+
+    assert night_with("000") == "full build of 1 documents: no published warehouse yet"
+    assert night_with("001") == "update of the published warehouse: 1 new documents"
+    # A week of updates (here: none allowed) ends in a full build.
+    assert night_with("002", COPYDESK_FULL_REBUILD_DAYS="0").startswith(
+        "full build of 3 documents: its last full build is 0 days old"
+    )
+    # Other suites (like other SQL or code) may build other tables: no update across them.
+    suites = suites_with(
+        tmp_path / "suites",
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "article_id"},
+            "severity": "warning",
+            "meta": {"why": "a test's extra expectation"},
+        },
+    )
+    assert night_with("003", COPYDESK_EXPECTATIONS=str(suites)) == (
+        "full build of 4 documents: the SQL models, code or suites changed since it was built"
+    )
+    # Documents gone from the lake cannot stay in the warehouse.
+    first_night = min((data / "lake" / "documents").glob("*/*.parquet"))
+    first_night.unlink()
+    assert night_with("004", COPYDESK_EXPECTATIONS=str(suites)) == (
+        "full build of 4 documents: the lake no longer holds 1 of its documents"
+    )
