@@ -4,37 +4,12 @@
 -- Fidan) even when their wording differs, while their common words do not tell stories apart. The
 -- idf assumes a corpus of at least 1,000 articles, so a small night made of one story (the seeds)
 -- does not make its own names look common. At most 40 names an article, the heaviest.
-with texts as (
-    select
-        documents.doc_id,
-        concat_ws(e'\n', documents.title, documents.standfirst, parts.body) as text
-    from staging.stg_documents as documents
-    join intermediate.int_document_parts as parts
-        using (doc_id)
-),
-
-names as (
-    -- A capitalized word after a lowercase word, comma or another name: not a sentence's first.
+with term_counts as (
     select
         doc_id,
-        lower(
-            unnest(regexp_extract_all(text, '[\p{Ll},;\p{Lu}\p{N}] (\p{Lu}[\p{L}’''-]{2,})', 1))
-        ) as term
-    from texts
-),
-
-term_counts as (
-    select
-        doc_id,
-        regexp_replace(term, '[’'']s$', '') as term,
-        count(*) as term_frequency
-    from names
-    where term not in (
-        'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september',
-        'october', 'november', 'december', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday',
-        'saturday', 'sunday', 'the', 'mr', 'mrs', 'ms', 'dr', 'president', 'minister', 'prime'
-    )
-    group by all
+        term,
+        term_frequency
+    from intermediate.int_story_names
 ),
 
 document_frequency as (
