@@ -184,6 +184,9 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
 def prepare_connection(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
     """Create the macros of sql/macros/ and the Python functions the models call (both temporary:
     they do not outlive the build, so the published file needs neither)."""
+    # Timestamps become dates in UTC, as the lake stores them: DuckDB's default is the machine's
+    # zone, which would date a page fetched at 20:00 UTC a day later on a machine in UTC+14.
+    conn.execute("set TimeZone = 'UTC'")
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         conn.execute(path.read_text(encoding="utf-8"))
     # DuckDB cannot replace a Python function; a connection prepared before keeps its own.

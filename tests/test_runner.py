@@ -3,7 +3,13 @@
 import duckdb
 import pytest
 
-from flows.warehouse import build_models, load_models, parse_model, record_new_documents
+from flows.warehouse import (
+    build_models,
+    load_models,
+    parse_model,
+    prepare_connection,
+    record_new_documents,
+)
 
 
 def test_every_model_comes_after_the_tables_it_reads():
@@ -67,3 +73,11 @@ def test_header_and_column_comments_reach_the_catalog():
         " and column_name = 'header_date_raw'"
     ).fetchall()[0][0]
     assert column_comment == model.column_comments["header_date_raw"]
+
+
+def test_models_turn_timestamps_into_dates_in_utc_whatever_the_machines_zone():
+    conn = duckdb.connect()
+    conn.execute("set TimeZone = 'Pacific/Kiritimati'")  # UTC+14
+    prepare_connection(conn)
+    fetched = conn.execute("select (timestamptz '2025-06-02 20:00:00+00')::date").fetchall()
+    assert str(fetched[0][0]) == "2025-06-02"

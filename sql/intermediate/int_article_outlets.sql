@@ -4,6 +4,7 @@
 -- reference on its longest known suffix, so news.yahoo.com is Yahoo News and english.pravda.ru is
 -- Pravda.ru), then news-please's source_domain, then a free-text outlet ("AFP"). Unknown hosts keep
 -- their registrable domain (public suffix list) as the outlet, to be added to the reference.
+-- @incremental doc_id = build.new_documents.doc_id
 with documents as (
     select
         doc_id,
@@ -22,6 +23,7 @@ with documents as (
                 then regexp_replace(lower(trim(outlet_hint)), '^www[0-9]*\.', '')
         end as hint_host
     from staging.stg_documents
+    where doc_id in (select doc_id from build.new_documents)
 ),
 
 hosts as (

@@ -2,7 +2,9 @@
 -- Why: a header can be day/month-inverted or a day off, so it is one piece of evidence among
 -- several (the swapped header, the url, the record's date, the dateline, the fetch time, the other
 -- headers of the same night's dump), each with a prior weight; int_date_evidence adds how well
--- the text supports each.
+-- the text supports each. A night's documents are all new to the warehouse together, so the
+-- night's other headers are all in the same update.
+-- @incremental doc_id = build.new_documents.doc_id
 with documents as (
     select
         doc_id,
@@ -20,6 +22,7 @@ with documents as (
             and day(header_date) <= 12
             and day(header_date) <> month(header_date) as header_is_ambiguous
     from staging.stg_documents
+    where doc_id in (select doc_id from build.new_documents)
 ),
 
 night_windows as (

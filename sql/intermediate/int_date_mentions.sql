@@ -3,6 +3,7 @@
 -- bare month ("in March").
 -- Why: the body is the evidence that confirms or contradicts a header date, and the only anchor
 -- an undated article has. Captions and credits were removed before, so their dates do not count.
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
 with texts as (
     select
         documents.doc_id,
@@ -10,6 +11,7 @@ with texts as (
     from staging.stg_documents as documents
     join intermediate.int_document_parts as parts
         using (doc_id)
+    where documents.doc_id in (select doc_id from intermediate.int_changed_documents)
 ),
 
 matches as (

@@ -1,6 +1,7 @@
 -- One row per article: a summary of its time expressions that candidate dates are scored against.
 -- Why: scoring needs the weekday counts, the stated month-days and the lead's first expression
 -- per article, not one row per mention.
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
 select
     documents.doc_id, -- the article
     [
@@ -31,4 +32,5 @@ select
 from staging.stg_documents as documents
 left join intermediate.int_date_mentions as mentions
     using (doc_id)
+where documents.doc_id in (select doc_id from intermediate.int_changed_documents)
 group by documents.doc_id

@@ -4,6 +4,7 @@
 -- lend this own date, never one they borrowed, so borrowing stays one step deep and cannot loop;
 -- the lead's event date ("said Monday" in a story of Tuesday 3 June is 2 June) is what the
 -- borrower's own lead is aligned to.
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
 with scores as (
     select
         candidates.doc_id,
@@ -21,6 +22,7 @@ with scores as (
     from intermediate.int_date_candidates as candidates
     join intermediate.int_date_profiles as profiles
         using (doc_id)
+    where candidates.doc_id in (select doc_id from intermediate.int_changed_documents)
     group by all
 ),
 
