@@ -390,6 +390,54 @@ def code_version() -> dict:
     }
 
 
+# Issue 7's targets on this machine (2 cores, 24 GiB), for a corpus of 1M documents and a night of
+# 100k onto it; smaller runs are checked against them too, for the trend.
+TARGETS = {
+    "full build seconds": 300,
+    "full build peak GiB": 8,
+    "next night seconds": 60,
+    "nothing-new ingest seconds": 15,
+    "slowest ad-hoc query seconds": 1,
+    "gates share of the night": 0.15,
+}
+BUILD_STAGES = ("ingest", *LAYERS, "gates", "publish")
+
+
+def target_checks(result: dict) -> list[dict]:
+    """Each target against what one size measured: met, or missed by how much (measured/target)."""
+    stages = {stage["stage"]: stage for stage in result["stages"]}
+    built = [stages[name] for name in BUILD_STAGES if name in stages]
+    measured = {}
+    if len(built) == len(BUILD_STAGES):
+        measured["full build seconds"] = sum(stage.get("inner_seconds") or 0 for stage in built)
+        measured["full build peak GiB"] = max(stage["peak_rss_mb"] for stage in built) / 1024
+        measured["gates share of the night"] = (
+            stages["gates"].get("inner_seconds") or 0
+        ) / measured["full build seconds"]
+    queries = stages.get("queries", {}).get("median_seconds")
+    if queries:
+        measured["slowest ad-hoc query seconds"] = max(queries.values())
+    night = result.get("next_night")
+    if night:
+        measured["next night seconds"] = night["total_stage_seconds"]
+        measured["nothing-new ingest seconds"] = night["nothing_new_ingest"].get("inner_seconds")
+    checks = []
+    for name, target in TARGETS.items():
+        value = measured.get(name)
+        if value is None:
+            continue
+        checks.append(
+            {
+                "target": name,
+                "limit": target,
+                "measured": round(value, 3),
+                "met": value <= target,
+                "times_the_limit": round(value / target, 2),
+            }
+        )
+    return checks
+
+
 def print_table(results: list[dict]) -> None:
     print(
         "\nstage          documents  process s    stage s      CPU s   peak MB   x floor"
@@ -427,6 +475,13 @@ def print_table(results: list[dict]) -> None:
         print(f"  slowest models at {result['articles']}:")
         for row in result["slowest_models"]:
             print(f"    {row['model']:<40} {row['seconds']:>8.1f} s")
+        print(f"  targets (set for 1M documents and 100k onto them), at {result['articles']}:")
+        for check in result.get("targets") or target_checks(result):
+            verdict = "met" if check["met"] else f"MISSED: {check['times_the_limit']}x the limit"
+            print(
+                f"    {check['target']:<30} {check['measured']:>10.2f}"
+                f"  (limit {check['limit']:g})  {verdict}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -439,6 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp corpus and warehouse")
     parser.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--report", type=Path, help="print the table and targets of a results file, run nothing"
+    )
     parser.add_argument(
         "--night", type=int, default=0, help="then a next night of this many documents onto it"
     )
@@ -455,9 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     version = code_version()
     if version["uncommitted"]:
         print(f"measuring uncommitted changes: {version['uncommitted']}")
+    if args.report:
+        print_table(json.loads(args.report.read_text())["results"])
+        return 0
     results = [
         run_size(n, args.seed, args.keep, args.stage_timeout, args.night) for n in args.articles
     ]
+    for result in results:
+        result["targets"] = target_checks(result)
     print_table(results)
     report = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
