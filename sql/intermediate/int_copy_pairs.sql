@@ -33,31 +33,6 @@ with common as (
     having count(*) > 25
 ),
 
-common_occurrences as (
-    select
-        doc_key,
-        shingle
-    from intermediate.int_shingles
-    semi join common
-        on common.shingle = int_shingles.shingle
-),
-
-sizes as (
-    select
-        doc_key,
-        count(*) as shingle_count
-    from intermediate.int_shingles
-    group by doc_key
-),
-
-common_sizes as (
-    select
-        doc_key,
-        count(*) as common_count
-    from common_occurrences
-    group by doc_key
-),
-
 samples as (
     select
         doc_key,
@@ -85,14 +60,6 @@ useful_samples as (
         on useful.shingle = samples.shingle
 ),
 
-sample_sizes as (
-    select
-        doc_key,
-        count(*) as sample_count
-    from samples
-    group by doc_key
-),
-
 sample_matches as (
     -- Pairs with a document this build computes (every pair in a full build): its samples probe
     -- the whole warehouse's; a pair of two such documents is counted once, from its smaller key.
@@ -107,6 +74,21 @@ sample_matches as (
     where changed_side.is_changed
     group by all
     having count(*) >= 2
+),
+
+sample_sizes as (
+    -- Sample counts of the documents in those pairs only: counting every document's cost a scan
+    -- and a group-by of the whole sample, most of it never joined.
+    select
+        doc_key,
+        count(*) as sample_count
+    from samples
+    where doc_key in (
+        select doc_a from sample_matches
+        union
+        select doc_b from sample_matches
+    )
+    group by doc_key
 ),
 
 candidates as (
@@ -146,6 +128,45 @@ verified as (
         on partner.doc_key = candidate_shingles.doc_b
         and partner.shingle = candidate_shingles.shingle
     group by doc_a, doc_b
+),
+
+verified_documents as (
+    -- The documents of verified pairs: the only ones whose sizes the rest needs (a nightly update
+    -- would otherwise count the shingles of the whole warehouse again).
+    select
+        doc_a as doc_key
+    from verified
+    union
+    select
+        doc_b
+    from verified
+),
+
+sizes as (
+    select
+        doc_key,
+        count(*) as shingle_count
+    from intermediate.int_shingles
+    where doc_key in (select doc_key from verified_documents)
+    group by doc_key
+),
+
+common_occurrences as (
+    select
+        doc_key,
+        shingle
+    from intermediate.int_shingles
+    semi join common
+        on common.shingle = int_shingles.shingle
+    where doc_key in (select doc_key from verified_documents)
+),
+
+common_sizes as (
+    select
+        doc_key,
+        count(*) as common_count
+    from common_occurrences
+    group by doc_key
 ),
 
 shared_common as (
