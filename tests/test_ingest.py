@@ -3,12 +3,14 @@
 import gzip
 import json
 import os
+import random
 import shutil
 
+import ftfy
 import pytest
 
-from flows.ingest import ingest
-from tests.conftest import lake_rows
+from flows.ingest import ingest, may_be_mojibake
+from tests.conftest import SEEDS_DIR, lake_rows
 
 
 def test_the_seeds_become_five_documents_and_a_second_ingest_adds_nothing(seeds, lake):
@@ -126,6 +128,29 @@ def test_encodings_decode_to_the_same_text(raw, lake, data, encoding):
     row = lake_rows(lake)[0]
     assert row["encoding"] == encoding
     assert "“quoted”" in row["text"] and "\ufeff" not in row["text"]
+
+
+def test_the_mojibake_shortcut_skips_ftfy_only_where_ftfy_would_change_nothing():
+    """may_be_mojibake spares ftfy's slow check; whenever it says no, ftfy leaves the text as is,
+    and it says yes to UTF-8 read in every single-byte encoding ftfy repairs."""
+    seeds = [path.read_text(encoding="utf-8") for path in sorted(SEEDS_DIR.glob("*.txt"))]
+    accented = [text for text in seeds if not text.isascii()]
+    assert accented  # curly quotes: the seeds are real news
+    garbled = [
+        text.encode("utf-8").decode(encoding, errors="replace")
+        for text in accented
+        for encoding in ("latin-1", "windows-1252", "windows-1251", "macroman", "cp437")
+    ]
+    garbled.append("Caf\u00c3\u00a9 au lait, \u00c3 la carte")  # a 0xA0 byte lost as a space
+    assert all(may_be_mojibake(text) for text in garbled)
+    # Random strings of the characters that matter: ASCII, quotes and dashes, accented, Cyrillic,
+    # Greek, box drawing, no-break space, C1 controls, replacement characters.
+    pool = list("ab e.") + list("’‘“”–—…•éèÃÂâ€™ÐÑ¢°©±µ»«ï¿½ЖжΩ╔░\u00a0\u0080\u0081\u0093\u009d\ufffd\x1a")
+    rng = random.Random(5)
+    fuzz = ["".join(rng.choice(pool) for _ in range(rng.randint(2, 10))) for _ in range(20000)]
+    skipped = [text for text in seeds + garbled + fuzz if not may_be_mojibake(text)]
+    assert len(skipped) > 2000  # the shortcut is taken, not just declined
+    assert [text for text in skipped if ftfy.fix_encoding(text) != text] == []
 
 
 def test_mojibake_is_repaired_and_flagged(raw, lake):
