@@ -1038,7 +1038,7 @@ def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = No
 
 def relative(path: Path, root: Path) -> str:
     """A listed path relative to the resolved raw folder it was listed from."""
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
+    # String slicing, not Path.relative_to: this runs twice per raw file, and relative_to's
+    # parsing was a sixth of the ingest's time on a folder of small files.
+    text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else text
