@@ -53,7 +53,12 @@ PAIR_MODELS = (
 def child_ingest(raw: Path, data: Path) -> dict:
     from flows.ingest import ingest
 
-    report = ingest(raw, data / "lake", RUN_ID, now=datetime(2025, 7, 1, 2, tzinfo=UTC))
+    # A run of its own for the next night (its folder is night/raw): lake files are named by run,
+    # and a second run under the first one's id would replace the first night's files.
+    night = raw.parent.name == "night"
+    run_id = f"{RUN_ID}-night" if night else RUN_ID
+    now = datetime(2025, 7, 2 if night else 1, 2, tzinfo=UTC)
+    report = ingest(raw, data / "lake", run_id, now=now)
     lake = data / "lake" / "documents"
     return {
         "documents_new": report.documents_new,
