@@ -245,9 +245,11 @@ class BuildPlan:
     full_build_at: str = ""  # when the full build an update descends from ran (ISO, UTC)
 
     def describe(self) -> str:
+        count = self.new_documents
+        noun = "document" if count == 1 else "documents"
         if self.update:
-            return f"update of the published warehouse: {self.new_documents} new documents"
-        return f"full build of {self.new_documents} documents: {self.reason}"
+            return f"update of the published warehouse with {count} new {noun}"
+        return f"full build of {count} {noun}: {self.reason}"
 
 
 @task(cache_policy=NO_CACHE)

@@ -92,7 +92,7 @@ def test_a_night_of_new_seeds_updates_the_warehouse_to_what_a_full_build_gives(t
     night_one, night_two, full, updated, rebuilt = two_nights(first, second, tmp_path)
 
     assert night_one.build.startswith("full build of 3 documents: no published warehouse")
-    assert night_two.build == "update of the published warehouse: 3 new documents"
+    assert night_two.build == "update of the published warehouse with 3 new documents"
     assert full.build.startswith("full build of 6 documents: a full rebuild was asked for")
     assert differing_tables(updated, rebuilt) == {}
     with duckdb.connect(str(updated / "warehouse.duckdb"), read_only=True) as conn:
@@ -174,8 +174,8 @@ def test_a_night_rebuilds_in_full_when_the_published_warehouse_cannot_be_updated
         assert summary.status == "published"
         return summary.build
 
-    assert night_with("000") == "full build of 1 documents: no published warehouse yet"
-    assert night_with("001") == "update of the published warehouse: 1 new documents"
+    assert night_with("000") == "full build of 1 document: no published warehouse yet"
+    assert night_with("001") == "update of the published warehouse with 1 new document"
     # A week of updates (here: none allowed) ends in a full build.
     assert night_with("002", COPYDESK_FULL_REBUILD_DAYS="0").startswith(
         "full build of 3 documents: its last full build is 0 days old"
