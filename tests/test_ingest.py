@@ -145,7 +145,9 @@ def test_the_mojibake_shortcut_skips_ftfy_only_where_ftfy_would_change_nothing()
     assert all(may_be_mojibake(text) for text in garbled)
     # Random strings of the characters that matter: ASCII, quotes and dashes, accented, Cyrillic,
     # Greek, box drawing, no-break space, C1 controls, replacement characters.
-    pool = list("ab e.") + list("’‘“”–—…•éèÃÂâ€™ÐÑ¢°©±µ»«ï¿½ЖжΩ╔░\u00a0\u0080\u0081\u0093\u009d\ufffd\x1a")
+    pool = list("ab e.") + list(
+        "’‘“”–—…•éèÃÂâ€™ÐÑ¢°©±µ»«ï¿½ЖжΩ╔░\u00a0\u0080\u0081\u0093\u009d\ufffd\x1a"
+    )
     rng = random.Random(5)
     fuzz = ["".join(rng.choice(pool) for _ in range(rng.randint(2, 10))) for _ in range(20000)]
     skipped = [text for text in seeds + garbled + fuzz if not may_be_mojibake(text)]
