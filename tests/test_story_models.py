@@ -1,6 +1,8 @@
 """Stories: independent articles about one event grouped; copies never split across stories."""
 
-from tests.conftest import build_warehouse, document, query, seed_documents
+from datetime import date
+
+from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
 def test_all_five_seeds_are_one_story_and_004_is_not_a_copy():
@@ -58,3 +60,45 @@ def test_articles_naming_the_same_people_and_place_on_one_day_are_one_story():
 def test_the_same_names_weeks_apart_are_different_stories():
     conn = articles_on_the_same_names("2025-06-02", "2025-06-20")
     assert query(conn, "select count(distinct story_id) as n from articles")[0]["n"] == 2
+
+
+def story_pairs_of(names_by_article: dict[str, dict[str, int]]) -> list[dict]:
+    """int_story_pairs on its own, for articles given as {name: articles mentioning it}, every
+    name weighing 1; each article is its own copy group and undated."""
+    # Hex ids whose first 16 digits (the doc_key) fit a signed 64-bit integer.
+    doc_ids = {article: "0" + article * 63 for article in names_by_article}
+    return run_model(
+        "intermediate.int_story_pairs",
+        {
+            "intermediate.int_story_terms": [
+                {"doc_id": doc_ids[article], "term": name, "weight": 1.0, "documents_with_term": df}
+                for article, names in names_by_article.items()
+                for name, df in names.items()
+            ],
+            "staging.stg_documents": [
+                {"doc_id": doc_id, "doc_key": int(doc_id[:16], 16)} for doc_id in doc_ids.values()
+            ],
+            # No article here is dated (the one row types the table).
+            "intermediate.int_own_dates": [{"doc_id": "f" * 64, "own_date": date(2025, 6, 2)}],
+            "intermediate.int_copy_groups": [
+                {"doc_id": doc_id, "copy_group_doc_id": doc_id} for doc_id in doc_ids.values()
+            ],
+        },
+    )
+
+
+def test_four_shared_names_pair_articles_even_when_two_are_their_most_widespread():
+    # The model joins each article's names but its two most widespread, and keeps pairs sharing
+    # two of those (the prefix filter): here "ankara" and "fidan" are the two most widespread in
+    # both articles, so only "umerov" and "medinsky" remain shared there, exactly two.
+    shared = {"ankara": 300, "fidan": 200, "umerov": 3, "medinsky": 2}
+    pairs = story_pairs_of(
+        {
+            "a": {**shared, "ciragan": 2, "hakan": 2},
+            "b": {**shared, "bosphorus": 2},
+            # Three of the four: too few names in common to be a story pair.
+            "c": {"ankara": 300, "fidan": 200, "umerov": 3, "zelensky": 2},
+        }
+    )
+    assert [(p["doc_a"][1], p["doc_b"][1], p["shared_terms"]) for p in pairs] == [("a", "b", 4)]
+    assert pairs[0]["similarity"] == round(4 / (6**0.5 * 5**0.5), 4)
