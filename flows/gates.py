@@ -2,8 +2,8 @@
 
 GX runs on pandas DataFrames read from DuckDB. GX 1.24's SQL datasource fails on DuckDB (results
 are read after duckdb-engine closes the connection), while its pandas path works unpatched; to
-keep that path cheap a gate reads only the columns its suite names, and the lake gate only the
-rows of the current run.
+keep that path cheap a gate reads only the columns its suite names, the lake gate only the rows of
+the current run, and the staging gate only the rows of the build's new documents (and their twins).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import EXPECTATIONS_DIR, PROJECT_ROOT, quiet_environment
+from flows.warehouse import table_exists
 
 EXAMPLES_PER_FAILURE = 5
 
@@ -456,8 +457,11 @@ def read_gated_rows(conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str):
         else f'"{c}"'
         for c in wanted
     )
-    if suite["meta"].get("scope") == "current_run":
+    scope = suite["meta"].get("scope")
+    if scope == "current_run":
         sql, params = f"select {columns} from {table} where run_id = ?", [run_id]  # noqa: S608
+    elif scope == "new_documents" and table_exists(conn, NEW_DOCUMENTS):
+        sql, params = f"select {columns} from {table} where {new_rows(suite)}", []  # noqa: S608
     else:
         sql, params = f"select {columns} from {table}", []  # noqa: S608
     frame = conn.execute(sql, params).df()
@@ -466,6 +470,27 @@ def read_gated_rows(conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str):
         if types[column] == "DATE":
             frame[column] = frame[column].dt.date
     return frame
+
+
+# The documents this build added (flows.warehouse.record_new_documents): every one in a full build,
+# the night's in an update.
+NEW_DOCUMENTS = "build.new_documents"
+
+
+def new_rows(suite: dict) -> str:
+    """The rows a suite scoped to new documents checks: those of the build's new documents, and
+    earlier rows sharing a value that must be unique with one of them. Earlier documents' rows of
+    such a table do not change (their models are incremental) and passed when they were new, so
+    a duplicate can only involve a new row, and it is in these rows with its twin."""
+    table = suite["meta"]["table"]  # names from our own expectations/ files, never from data
+    new = f"doc_id in (select doc_id from {NEW_DOCUMENTS})"  # noqa: S608
+    unique = [
+        expectation["kwargs"]["column"]
+        for expectation in suite["expectations"]
+        if expectation["type"] == "expect_column_values_to_be_unique"
+    ]
+    twins = [f'"{c}" in (select "{c}" from {table} where {new})' for c in unique]  # noqa: S608
+    return " or ".join([new, *twins])
 
 
 def validate_stage(

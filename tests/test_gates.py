@@ -135,3 +135,36 @@ def test_text_checked_only_for_nulls_and_lengths_is_read_cut_short_and_still_jud
         "expect_column_value_lengths_to_be_between",
         "expect_column_values_to_not_be_null",
     }
+
+
+def staging_of_a_night_with_one_new_document():
+    """The seed warehouse as a night that added seed 004 to the four others."""
+    conn = build_warehouse(seed_documents())
+    conn.execute(
+        "create or replace table build.new_documents as select doc_id, doc_key"
+        " from staging.stg_documents where source_id like '004%'"
+    )
+    return conn
+
+
+def test_a_night_checks_its_new_staging_rows_and_their_twins_not_every_earlier_row(quality):
+    conn = staging_of_a_night_with_one_new_document()
+    # An earlier document's row broken after it passed: the night does not read it again.
+    conn.execute("update staging.stg_documents set body_text = null where source_id like '000%'")
+    results = run_gate(conn, "staging", "test-run", quality)
+    assert results[0].rows_checked == 1
+
+    # An earlier row sharing the new document's doc_key is read with it, and fails the night.
+    conn.execute(
+        "update staging.stg_documents set doc_key = (select doc_key from build.new_documents)"
+        " where source_id like '001%'"
+    )
+    with pytest.raises(GateFailed, match="expect_column_values_to_be_unique\\(doc_key\\)"):
+        run_gate(conn, "staging", "test-run", quality)
+
+
+def test_a_full_build_checks_every_staging_row(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute("update staging.stg_documents set body_text = null where source_id like '000%'")
+    with pytest.raises(GateFailed, match="expect_column_values_to_not_be_null\\(body_text\\)"):
+        run_gate(conn, "staging", "test-run", quality)
