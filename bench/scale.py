@@ -113,8 +113,12 @@ def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
 
 
 def duckdb_limits() -> dict:
-    """Memory and spill limits from the parent (empty: DuckDB's defaults, as a nightly run)."""
+    """Memory and spill limits from the parent (empty: DuckDB's defaults, as a nightly run),
+    the memory limit through the setting a nightly run reads (COPYDESK_MEMORY_LIMIT)."""
+    from flows.settings import Settings
+
     limits = json.loads(os.environ.get("COPYDESK_SCALE_DUCKDB", "{}"))
+    limits.update(Settings.from_env().duckdb_config())
     return {key: value for key, value in limits.items() if value}
 
 
@@ -512,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
         "--night", type=int, default=0, help="then a next night of this many documents onto it"
     )
     parser.add_argument(
-        "--memory-limit", default="12GB", help="DuckDB memory_limit ('' for its default: 80%% RAM)"
+        "--memory-limit",
+        default="12GB",
+        help="COPYDESK_MEMORY_LIMIT for every stage ('' for DuckDB's default: 80%% RAM)",
     )
     parser.add_argument(
         "--max-temp", default="20GB", help="DuckDB max_temp_directory_size ('' for its default)"
@@ -520,7 +526,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A shared machine: a model that blows up must fail, not take all memory and disk.
     limits = {"memory_limit": args.memory_limit, "max_temp_directory_size": args.max_temp}
-    os.environ["COPYDESK_SCALE_DUCKDB"] = json.dumps(limits)
+    os.environ["COPYDESK_MEMORY_LIMIT"] = args.memory_limit
+    os.environ["COPYDESK_SCALE_DUCKDB"] = json.dumps({"max_temp_directory_size": args.max_temp})
     version = code_version()
     if version["uncommitted"]:
         print(f"measuring uncommitted changes: {version['uncommitted']}")

@@ -134,7 +134,7 @@ def run_lock(settings: Settings):
 @contextmanager
 def building_connection(settings: Settings, run_id: str):
     """A connection to this run's unpublished warehouse file, with the lake attached as raw.*."""
-    conn = duckdb.connect(str(settings.building_path(run_id)))
+    conn = duckdb.connect(str(settings.building_path(run_id)), config=settings.duckdb_config())
     try:
         register_sources(conn, settings)
         yield conn

@@ -43,6 +43,7 @@ class Settings:
     task_runner: str = "threads"
     full_rebuild: bool = False  # rebuild every table from the lake instead of updating the last
     full_rebuild_days: float = 7  # rebuild in full when the last full build is older than this
+    memory_limit: str = ""  # DuckDB's memory_limit for a build ("7GB"); empty: 80% of the RAM
 
     @classmethod
     def from_env(
@@ -71,7 +72,12 @@ class Settings:
             full_rebuild_days=float(
                 os.environ.get("COPYDESK_FULL_REBUILD_DAYS") or defaults.full_rebuild_days
             ),
+            memory_limit=memory_limit_choice(os.environ.get("COPYDESK_MEMORY_LIMIT", "")),
         )
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The DuckDB options a build's connection opens with."""
+        return {"memory_limit": self.memory_limit} if self.memory_limit else {}
 
     @property
     def dask_address(self) -> str | None:
@@ -128,3 +134,20 @@ def task_runner_choice(value: str) -> str:
         f"COPYDESK_TASK_RUNNER={value!r}: expected threads, processes, dask,"
         " or a Dask scheduler address (dask://host:port, tcp://host:port)"
     )
+
+
+def memory_limit_choice(value: str) -> str:
+    """COPYDESK_MEMORY_LIMIT, checked now by DuckDB itself, not hours later by the night's build."""
+    value = value.strip()
+    if not value:
+        return ""
+    import duckdb
+
+    try:
+        duckdb.connect(config={"memory_limit": value}).close()
+    except duckdb.Error as error:
+        raise ValueError(
+            f"COPYDESK_MEMORY_LIMIT={value!r}: expected a size DuckDB reads, like 7GB or 800MB"
+            f" ({error})"
+        ) from None
+    return value

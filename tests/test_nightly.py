@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from flows.gates import GateFailed
-from flows.nightly import RunRefused, nightly, run_lock
+from flows.nightly import RunRefused, building_connection, nightly, run_lock
 from flows.settings import Settings
 from tests.conftest import SEEDS_DIR, query, suites_with
 
@@ -192,3 +192,20 @@ def test_a_copy_arriving_on_a_later_night_joins_the_earlier_articles_group_and_s
     assert rows[0]["copy_group_id"] == rows[1]["copy_group_id"]
     assert rows[0]["story_id"] == rows[1]["story_id"]
     assert rows[1]["wire_agency"] == "AFP"
+
+
+def test_copydesk_memory_limit_caps_the_builds_duckdb(tmp_path, monkeypatch):
+    def limit_of(conn):
+        return conn.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("COPYDESK_MEMORY_LIMIT", "1GB")
+    settings = Settings.from_env(raw_dir=tmp_path / "raw", data_dir=tmp_path / "data")
+    with building_connection(settings, "run") as conn:
+        capped = limit_of(conn)
+    assert capped == limit_of(duckdb.connect(config={"memory_limit": "1GB"}))
+    assert capped != limit_of(duckdb.connect())  # DuckDB's default: 80% of this machine's RAM
+
+    monkeypatch.setenv("COPYDESK_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="COPYDESK_MEMORY_LIMIT='lots'"):
+        Settings.from_env()
