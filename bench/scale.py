@@ -199,6 +199,10 @@ ADHOC_QUERIES = {
         select date_source, count(*) from articles where not is_fragment group by all""",
     "full-text search": """
         select count(*) from articles where not is_fragment and body ilike '%ministry%'""",
+    # The README's idiom for the same question: DuckDB's ilike lowercases every body first.
+    "full-text search, regexp_matches": """
+        select count(*) from articles where not is_fragment
+        and regexp_matches(body, '(?i)ministry')""",
     "copies of a wire": """
         select wire_agency, count(*), count(distinct copy_group_id) from articles
         where not is_fragment group by all order by 2 desc""",
