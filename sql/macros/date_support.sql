@@ -28,23 +28,20 @@ create or replace temp macro month_day_support(month_days, candidate) as
     coalesce(
         list_max(
             list_transform(
-                month_days,
-                lambda stated: case
-                    when abs(date_diff(
+                -- Days between each stated month-day and the candidate, computed once per stated
+                -- day (as a case over the date itself it was computed three times).
+                list_transform(
+                    month_days,
+                    lambda stated: abs(date_diff(
                         'day',
                         try(make_date(coalesce(stated.year, year(candidate)), stated.month, stated.day)),
                         candidate
-                    )) = 0 then 1.0
-                    when abs(date_diff(
-                        'day',
-                        try(make_date(coalesce(stated.year, year(candidate)), stated.month, stated.day)),
-                        candidate
-                    )) <= 7 then 0.5
-                    when abs(date_diff(
-                        'day',
-                        try(make_date(coalesce(stated.year, year(candidate)), stated.month, stated.day)),
-                        candidate
-                    )) <= 31 then 0.25
+                    ))
+                ),
+                lambda days_apart: case
+                    when days_apart = 0 then 1.0
+                    when days_apart <= 7 then 0.5
+                    when days_apart <= 31 then 0.25
                     else 0.0
                 end
             )
