@@ -40,6 +40,7 @@ from flows.progress import current as current_progress
 from flows.settings import Settings
 from flows.warehouse import (
     RUNS_SCHEMA,
+    BackgroundCopy,
     build_models,
     documents_gone_from_lake,
     drop_build_tables,
@@ -252,21 +253,32 @@ class BuildPlan:
         return f"full build of {count} {noun}: {self.reason}"
 
 
+def start_copying_published(settings: Settings, run_id: str) -> BackgroundCopy | None:
+    """Copy the published warehouse while ingest runs, when this night will likely update it
+    (plan_build decides, once the lake is read)."""
+    if recovery.why_not_update(settings) is not None:
+        return None
+    return BackgroundCopy(settings.warehouse_path, settings.building_path(run_id))
+
+
 @task(cache_policy=NO_CACHE)
-def plan_build(settings: Settings, run_id: str) -> BuildPlan:
+def plan_build(settings: Settings, run_id: str, copied: bool = False) -> BuildPlan:
     """Start this run's warehouse file: a copy of the published one when this code built it from
-    documents the lake still has (the night then computes its new documents only), else empty."""
+    documents the lake still has (the night then computes its new documents only), else empty.
+    `copied`: the copy was already made while ingest ran (start_copying_published)."""
     building = settings.building_path(run_id)
     reason = recovery.why_not_update(settings)
     if reason is None:
-        # A byte copy: the published file is checkpointed and never written, so readers holding
-        # it open do not matter, and no table is rewritten.
-        shutil.copyfile(settings.warehouse_path, building)
+        if not copied:
+            # A byte copy: the published file is checkpointed and never written, so readers
+            # holding it open do not matter, and no table is rewritten.
+            shutil.copyfile(settings.warehouse_path, building)
         with building_connection(settings, run_id) as conn:
             gone = documents_gone_from_lake(conn)
         if gone:
             reason = f"the lake no longer holds {gone} of its documents"
-            building.unlink()
+    if reason is not None:
+        building.unlink(missing_ok=True)  # a copy made in vain, if any: the build starts empty
     with building_connection(settings, run_id) as conn:
         new_documents = record_new_documents(conn)
     if reason is None:
@@ -365,6 +377,7 @@ def nightly(
         for notice in summary.notices:
             logger.warning(notice)
         progress = current_progress()
+        copying = start_copying_published(settings, summary.run_id)
         try:
             with progress.stage("ingest") as step:
                 report = ingest_raw_dumps(settings, summary.run_id, started_at)
@@ -387,6 +400,8 @@ def nightly(
                 else recovery.unchanged_since_publish(settings)
             )
             if unchanged is not None:
+                if copying is not None:
+                    copying.cancel()
                 summary.status = "nothing_new"
                 summary.message = (
                     f"nothing new since run {unchanged.run_id}; published warehouse unchanged"
@@ -400,7 +415,9 @@ def nightly(
             summary.message = "; ".join(summary.notices)
             summary.gates += checked_gate(progress, settings, summary.run_id, "ingest")
             with progress.stage("plan build") as step:
-                plan = plan_build(settings, summary.run_id)
+                if copying is not None:
+                    copying.wait()
+                plan = plan_build(settings, summary.run_id, copied=copying is not None)
                 summary.build = step.detail = plan.describe()
                 summary.full_build_at = plan.full_build_at
             logger.info("build: %s", summary.build)
@@ -425,6 +442,8 @@ def nightly(
             write_run_record(settings, summary)
             raise
         finally:
+            if copying is not None:
+                copying.cancel()  # stops a copy still running; the file goes just below anyway
             settings.building_path(summary.run_id).unlink(missing_ok=True)
             settings.building_path(summary.run_id).with_suffix(".duckdb.wal").unlink(
                 missing_ok=True

@@ -5,6 +5,7 @@ kept, and `copydesk rollback` restores the previous generation."""
 import hashlib
 import json
 import os
+import random
 import shutil
 
 import duckdb
@@ -13,6 +14,7 @@ import pytest
 from flows.cli import main
 from flows.nightly import nightly, run_lock
 from flows.settings import Settings
+from flows.warehouse import BackgroundCopy
 from tests.conftest import BUILD_RECORD_TABLES, SEEDS_DIR, suites_with
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -102,6 +104,8 @@ def test_a_night_with_nothing_new_publishes_nothing_and_is_quick(reference):
     assert (summary.ended_at - summary.started_at).total_seconds() < 5
     assert (published.read_bytes(), published.stat().st_ino) == before
     assert not (data / "warehouse.previous.duckdb").exists()
+    # The copy of the published file started beside ingest was stopped and removed.
+    assert not list(data.glob(".warehouse.*"))
     assert summary.counts["articles"] == 7
     statuses = duckdb.sql(
         f"select status from read_parquet('{data}/lake/runs/*/*.parquet') order by started_at"
@@ -236,3 +240,25 @@ def test_leftovers_are_swept_and_a_stale_wal_is_reported_kept_and_moved_aside(tm
         " where status = 'published' order by started_at"
     ).fetchall()
     assert "stale WAL" in runs[-1][1]
+
+
+def test_the_published_file_copied_in_the_background_is_byte_for_byte(tmp_path):
+    source = tmp_path / "published.duckdb"
+    source.write_bytes(random.Random(7).randbytes(3_000_001))
+    copy = BackgroundCopy(source, tmp_path / "copy.duckdb", chunk_bytes=1 << 20)
+    assert copy.wait().read_bytes() == source.read_bytes()
+
+
+def test_a_cancelled_background_copy_stops_and_leaves_no_file(tmp_path):
+    source = tmp_path / "published.duckdb"
+    source.write_bytes(bytes(50_000_000))
+    copy = BackgroundCopy(source, tmp_path / "copy.duckdb", chunk_bytes=4096)
+    copy.cancel()
+    assert not copy.target.exists()
+    assert copy.error is None
+
+
+def test_a_failed_background_copy_fails_whoever_waits_for_it(tmp_path):
+    copy = BackgroundCopy(tmp_path / "missing.duckdb", tmp_path / "copy.duckdb")
+    with pytest.raises(FileNotFoundError):
+        copy.wait()
