@@ -4,13 +4,19 @@
 -- are wrapping); texts without any blank line have one paragraph per line.
 -- @incremental doc_id = build.new_documents.doc_id
 with splits as (
+    -- Empty pieces are dropped from the list before it is unnested, so its ordinality is already
+    -- the paragraph number (numbering the rows left after a filter took a window sort: 25.6 s ->
+    -- 21.3 s for the 6.7M paragraphs of a synthetic 1M night).
     select
         doc_id,
-        case
-            when contains(body_text, e'\n\n')
-                then regexp_split_to_array(body_text, '\n[ \t]*\n')
-            else string_split(body_text, e'\n')
-        end as pieces
+        list_filter(
+            case
+                when contains(body_text, e'\n\n')
+                    then regexp_split_to_array(body_text, '\n[ \t]*\n')
+                else string_split(body_text, e'\n')
+            end,
+            lambda piece: trim(piece) <> ''
+        ) as pieces
     from staging.stg_documents
     where doc_id in (select doc_id from build.new_documents)
 ),
@@ -19,19 +25,22 @@ paragraphs as (
     select
         splits.doc_id,
         piece.paragraph_text,
-        piece.position
+        piece.paragraph_no
     from splits,
-        unnest(splits.pieces) with ordinality as piece(paragraph_text, position)
+        unnest(splits.pieces) with ordinality as piece(paragraph_text, paragraph_no)
 )
 
 select
     doc_id, -- the document the paragraph belongs to
-    row_number() over (partition by doc_id order by position) as paragraph_no, -- 1-based, in reading order
-    trim(regexp_replace(paragraph_text, '\s*\n\s*', ' ', 'g')) as paragraph_text, -- the paragraph, wrapping undone
+    paragraph_no, -- 1-based, in reading order
+    case
+        when contains(paragraph_text, e'\n')
+            then trim(regexp_replace(paragraph_text, '\s*\n\s*', ' ', 'g'))
+        else trim(paragraph_text)
+    end as paragraph_text, -- the paragraph, wrapping undone
     length(trim(paragraph_text)) as char_length, -- its length in characters
     not regexp_matches(
         trim(paragraph_text),
         '[.!?:;…"”’''»)\]]$'
     ) as is_unterminated -- true when it stops without closing punctuation (cut off)
 from paragraphs
-where trim(paragraph_text) <> ''
