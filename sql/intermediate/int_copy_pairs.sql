@@ -239,11 +239,18 @@ tail_words as (
         on doc_key(parts.doc_id) = paired_documents.doc_key
 ),
 
+tail_hashes as (
+    select
+        doc_key,
+        sorted_shingle_hashes(word_list) as sorted_hashes
+    from tail_words
+),
+
 tail_shingles as materialized (
     select
         doc_key,
-        unnest(shingle_hashes(word_list)) as shingle
-    from tail_words
+        unnest(distinct_hashes(sorted_hashes)) as shingle
+    from tail_hashes
 ),
 
 tail_only_documents as (

@@ -10,9 +10,16 @@ with openings as (
         text_words(left(body_text, 1000))[1:80] as word_list
     from staging.stg_documents
     where doc_key in (select doc_key from build.new_documents)
+),
+
+hashes as (
+    select
+        doc_key,
+        sorted_shingle_hashes(word_list) as sorted_hashes
+    from openings
 )
 
 select
     doc_key, -- the document (doc_key of staging.stg_documents)
-    unnest(shingle_hashes(word_list)) as shingle -- hash of five consecutive words of its opening
-from openings
+    unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words of its opening
+from hashes

@@ -9,9 +9,16 @@ with words as (
     from intermediate.int_document_parts
     where body is not null
         and doc_id in (select doc_id from intermediate.int_changed_documents)
+),
+
+hashes as (
+    select
+        doc_key,
+        sorted_shingle_hashes(word_list) as sorted_hashes
+    from words
 )
 
 select
     doc_key, -- the article (doc_key of staging.stg_documents)
-    unnest(shingle_hashes(word_list)) as shingle -- hash of five consecutive words
-from words
+    unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words
+from hashes

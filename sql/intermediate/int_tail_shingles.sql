@@ -15,10 +15,18 @@ with tails as (
         and char_length >= 150
         and paragraph_no > 1
     qualify paragraph_no > max(paragraph_no) over (partition by doc_key) - 6
+),
+
+hashes as (
+    select
+        doc_key,
+        paragraph_no,
+        sorted_shingle_hashes(word_list) as sorted_hashes
+    from tails
 )
 
 select
     doc_key, -- the document (doc_key of staging.stg_documents)
     paragraph_no, -- the paragraph (staging.stg_paragraphs)
-    unnest(shingle_hashes(word_list)) as shingle -- hash of five consecutive words of it
-from tails
+    unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words of it
+from hashes

@@ -5,10 +5,12 @@
 create or replace temp macro text_words(text) as
     regexp_extract_all(lower(text), '[\p{L}\p{N}]+');
 
--- Pass a column of words, not an expression: a macro repeats its argument at every use, here once
--- for every word of the text (text_words inline made int_shingles 50x slower).
-create or replace temp macro shingle_hashes(word_list) as
-    list_distinct(
+-- Every position's shingle hash, sorted, so a shingle the text repeats sits beside its twin (see
+-- distinct_hashes). Pass a column of words, not an expression: a macro repeats its argument at
+-- every use, here once for every word of the text (text_words inline made int_shingles 50x
+-- slower).
+create or replace temp macro sorted_shingle_hashes(word_list) as
+    list_sort(
         list_transform(
             range(1, len(word_list) - 3),
             -- hash() of five arguments, not of the joined string: no string is built per
@@ -21,4 +23,13 @@ create or replace temp macro shingle_hashes(word_list) as
                 word_list[position + 4]
             )
         )
+    );
+
+-- Each hash of a sorted list once: only a neighbour needs comparing (list_distinct hashed every
+-- element: splitting, hashing and deduplicating 200k bodies took 11.7 s with it, 10.0 s so).
+-- Pass a column (sorted_shingle_hashes of a CTE): it is read once per element.
+create or replace temp macro distinct_hashes(sorted_hashes) as
+    list_filter(
+        sorted_hashes,
+        lambda hash_value, position: position = 1 or hash_value <> sorted_hashes[position - 1]
     );
