@@ -13,29 +13,7 @@ with articles as (
         outlets.outlet_kind,
         coalesce(
             documents.dateline_agency,
-            -- "Agencies - Xinhua" credits the text; "Photo: Reuters" or "AP Photo" only a picture.
-            nullif(
-                regexp_extract(
-                    array_to_string(
-                        list_filter(
-                            parts.credits,
-                            lambda credit: not regexp_matches(credit, '(?i)photo|picture|image|video|graphic')
-                        ),
-                        ' '
-                    ),
-                    '\b(AFP|Reuters|AP|Xinhua|TASS|Anadolu|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama)\b',
-                    1
-                ),
-                ''
-            ),
-            nullif(
-                regexp_extract(
-                    parts.body,
-                    '(?:\(|told |/)(AFP|Reuters|AP|Xinhua|TASS|Anadolu|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama)\b',
-                    1
-                ),
-                ''
-            )
+            credited.credited_agency
         ) as own_wire_agency,
         documents.title,
         documents.dateline,
@@ -61,6 +39,8 @@ with articles as (
     join intermediate.int_stories as stories
         using (doc_id)
     join intermediate.int_article_outlets as outlets
+        using (doc_id)
+    join intermediate.int_credited_agencies as credited
         using (doc_id)
     where documents.doc_id not in (select doc_id from intermediate.int_rejected_documents)
 )
