@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import sys
 import time
 import uuid
@@ -272,7 +271,7 @@ def plan_build(settings: Settings, run_id: str, copied: bool = False) -> BuildPl
         if not copied:
             # A byte copy: the published file is checkpointed and never written, so readers
             # holding it open do not matter, and no table is rewritten.
-            shutil.copyfile(settings.warehouse_path, building)
+            BackgroundCopy(settings.warehouse_path, building).wait()
         with building_connection(settings, run_id) as conn:
             gone = documents_gone_from_lake(conn)
         if gone:
@@ -377,8 +376,9 @@ def nightly(
         for notice in summary.notices:
             logger.warning(notice)
         progress = current_progress()
-        copying = start_copying_published(settings, summary.run_id)
+        copying = None
         try:
+            copying = start_copying_published(settings, summary.run_id)
             with progress.stage("ingest") as step:
                 report = ingest_raw_dumps(settings, summary.run_id, started_at)
                 step.detail = (
