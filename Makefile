@@ -49,11 +49,11 @@ bench-quality: setup
 # Time ingest, each SQL layer and the slowest models on a synthetic 100,000-document night
 # (bench/synth.py), against one scan of the lake, then a next night of 10,000 documents that
 # updates that warehouse; prints each target met or missed; writes bench/out/scale_results.json.
-# (The 1M figures: bench/scale.py --articles 1000000 --night 100000, about 30 minutes.) Then copy
+# (The 1M figures: --articles 1000000 --night 100000, same limit, about 35 minutes.) Then copy
 # and date detection side by side with datasketch MinHashLSH and dateparser on a 20,000-document
 # night, scored against its planted truth (bench/sidebyside.py; bench/results.json).
 bench: setup
-	$(BIN)/python bench/scale.py --articles 100000 --night 10000
+	$(BIN)/python bench/scale.py --articles 100000 --night 10000 --memory-limit 7GB
 	$(BIN)/python bench/sidebyside.py --articles 20000
 
 lint: setup
