@@ -8,7 +8,8 @@ each model timed on its own, every stage's expectation suites (flows.gates), pub
 and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only connection (median
 of five), and the floor: one DuckDB scan of the lake's text column. With --night N, a next night
 of N new documents then runs every stage again onto the same lake, and its raw folder is ingested
-once more (nothing new). Results go to bench/out/scale_results.json.
+once more (nothing new). Results go to bench/out/scale_results.json, and per size to
+bench/results.json under "scale" (bench/sidebyside.py adds "side_by_side").
 
 Usage: python bench/scale.py --articles 10000 100000 [--night N] [--seed S] [--keep]
        [--stage-timeout SEC]
@@ -35,6 +36,7 @@ if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the pr
 from bench.synth import synth  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "scale_results.json"
+RESULTS = ROOT / "bench" / "results.json"  # every benchmark's latest result per size
 LAYERS = ("staging", "intermediate", "marts")
 RUN_ID = "scale"
 # Set for a next night's layers: they update the warehouse as a nightly run does (flows.nightly).
@@ -534,6 +536,13 @@ def print_table(results: list[dict]) -> None:
             )
 
 
+def merge_results(path: Path, section: str, result: dict) -> None:
+    """Merge one size's result into path under section.<articles>, keeping every other key."""
+    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    existing.setdefault(section, {})[str(result["articles"])] = result
+    path.write_text(json.dumps(existing, indent=2, default=str) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
@@ -589,7 +598,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {args.out}")
+    for result in results:  # beside the side-by-side results, with this run's context
+        context = {key: report[key] for key in ("measured_at", "machine", "code", "duckdb_limits")}
+        merge_results(RESULTS, "scale", {**context, **result})
+    print(f"\nwritten to {args.out} and {RESULTS}")
     return 0
 
 

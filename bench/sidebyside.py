@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:  # `python bench/sidebyside.py` puts bench/, not t
     sys.path.insert(0, str(ROOT))
 
 from bench.copies import LOCAL_PARAGRAPHS  # noqa: E402  (the padding the copy edits insert)
-from bench.scale import LAYERS, code_version, measure  # noqa: E402
+from bench.scale import LAYERS, code_version, measure, merge_results  # noqa: E402
 from bench.synth import synth  # noqa: E402
 
 OUT = ROOT / "bench" / "results.json"
@@ -645,14 +645,6 @@ def print_table(result: dict) -> None:
     print(f"\noutlets: {outlets['accuracy']} on {outlets['documents_with_url']} records with a url")
 
 
-def write_results(result: dict, path: Path) -> None:
-    """Merge this run into bench/results.json under side_by_side.<articles>, keeping other keys."""
-    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    side = existing.setdefault("side_by_side", {})
-    side[str(result["articles"])] = result
-    path.write_text(json.dumps(existing, indent=2, default=str) + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000, help="documents, copies included")
@@ -670,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = {"cpus": os.cpu_count()}
     result["note"] = "wall times are noisy: a shared 2-core machine (see load_average_*)"
     print_table(result)
-    write_results(result, args.out)
+    merge_results(args.out, "side_by_side", result)
     print(f"\nwritten to {args.out} (side_by_side.{args.articles})")
     return 0
 
