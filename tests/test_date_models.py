@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+from flows.warehouse import load_models
 from tests.conftest import build_warehouse, document, query, seed_documents
 
 
@@ -308,3 +309,26 @@ def test_two_copies_agreeing_outvote_a_third_whose_header_is_inverted():
     dates = dates_by_source(build_warehouse(copies))
     assert dates["inverted"][:2] == (date(2025, 4, 6), "header_inverted")
     assert dates["first"][0] == dates["second"][0] == date(2025, 4, 6)
+
+
+def test_dates_whose_evidence_adds_up_the_same_tie_exactly_and_the_earlier_wins():
+    # A score is a sum of weights with three decimals. Summed as floats, 0.1 + 0.7 comes to
+    # 0.7999999999999999 and loses to a single 0.8 by rounding noise; with three or more weights
+    # the noise (and so a tie's winner, or a score's 4th decimal) hangs on the order parallel
+    # execution adds rows in. Summed exactly, the two dates tie and the earlier one wins.
+    conn = build_warehouse([document("Officials met to talk about the harbour.", source_id="only")])
+    doc_id = conn.execute("select doc_id from staging.stg_documents").fetchall()[0][0]
+    conn.execute("delete from intermediate.int_date_candidates")
+    conn.execute(
+        "insert into intermediate.int_date_candidates by name"
+        " select ? as doc_id, candidate_date::date as candidate_date, 'body' as evidence_kind,"
+        " weight, 'test' as detail"
+        " from (values ('2025-06-02', 0.1), ('2025-06-02', 0.7), ('2025-06-03', 0.8))"
+        " as evidence(candidate_date, weight)",
+        [doc_id],
+    )
+    model = next(m for m in load_models() if m.table == "intermediate.int_date_evidence")
+    chosen = conn.execute(
+        f"select distinct candidate_date, date_score from ({model.sql}) where is_chosen"  # noqa: S608
+    ).fetchall()
+    assert chosen == [(date(2025, 6, 2), 0.8)]

@@ -160,7 +160,12 @@ plausible as (
 scored as (
     select
         plausible.*,
-        sum(plausible.weight) over (partition by plausible.doc_id, plausible.candidate_date)
+        -- Summed as decimals: every weight has three decimals, and a float sum's last bits hang
+        -- on the order rows are added in, which parallel execution varies (23 of 220k scores
+        -- differed in the 4th decimal between two runs over the same rows of a 100k night), and
+        -- break ties (0.1 + 0.7 < 0.8 as floats).
+        sum(plausible.weight::decimal(18, 6))
+            over (partition by plausible.doc_id, plausible.candidate_date)::double
             + text_support(
                 profiles.weekday_counts,
                 profiles.weekday_total,
