@@ -413,9 +413,9 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"copydesk-sidebyside-{articles}-"))
     print(f"\n{articles} documents, in {work} (load average {load_start[0]:.2f})", flush=True)
     # A shared machine: a model that blows up must fail, not take all memory and disk.
-    os.environ["COPYDESK_SCALE_DUCKDB"] = json.dumps(
-        {"memory_limit": "12GB", "max_temp_directory_size": "20GB"}
-    )
+    # The memory limit through the setting a nightly run reads, as bench/scale.py passes it.
+    os.environ["COPYDESK_MEMORY_LIMIT"] = "12GB"
+    os.environ["COPYDESK_SCALE_DUCKDB"] = json.dumps({"max_temp_directory_size": "20GB"})
     try:
         night = build_night(articles, seed, work)
         lake = work / "data" / "lake"
