@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-ASSETS := flows/dashboard_assets
+ASSETS := copydesk/quality/data_docs_assets
 VENDORED := $(ASSETS)/node_modules/.installed
 
 export DO_NOT_TRACK := 1
@@ -24,7 +24,7 @@ $(INSTALLED): pyproject.toml requirements.lock
 	touch $@
 
 # The CSS/JS the Data Docs load from CDNs, pinned in package-lock.json and copied beside the docs
-# at build time (flows/gates.py), so nothing is fetched when they are viewed.
+# at build time (copydesk/quality/data_docs.py), so nothing is fetched when they are viewed.
 $(VENDORED): $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
 	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -57,8 +57,8 @@ bench: setup
 	$(BIN)/python bench/sidebyside.py --articles 20000
 
 lint: setup
-	$(BIN)/ruff check flows tests
-	$(BIN)/ruff format --check flows tests
+	$(BIN)/ruff check copydesk flows tests bench
+	$(BIN)/ruff format --check copydesk flows tests bench
 
 # Re-resolve the pins in pyproject.toml into requirements.lock, in a throwaway venv.
 lock:

@@ -22,57 +22,20 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flows.ingest import lake_row
-from flows.settings import PROJECT_ROOT
-from flows.warehouse import build_in_memory
+from copydesk.ingest.readers import lake_row
+from copydesk.settings import PROJECT_ROOT
+from copydesk.synth.edits import edited_copy
+from copydesk.warehouse.build import build_in_memory
 
 DEVSET = PROJECT_ROOT.parent / "shared" / "devsets" / "meantime_en.jsonl"
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
 OUTLET_URLS = PROJECT_ROOT / "bench" / "outlet_urls.csv"
 TARGETS = {"copy_precision": 0.97, "copy_recall": 0.95, "outlet_accuracy": 0.98}
-LOCAL_PARAGRAPHS = [
-    "The ministry did not respond to a request for comment on Tuesday.",
-    "Local officials said they were following the situation closely.",
-    "Analysts said the decision could have wider consequences for the region.",
-    "Additional reporting was provided by our correspondent.",
-    "The story is developing and will be updated.",
-]
-SWAPS = {
-    "said": "stated",
-    "announced": "revealed",
-    "government": "administration",
-    "company": "firm",
-    "officials": "authorities",
-    "about": "around",
-    "large": "big",
-}
 
 
 def document(text: str, source_id: str, **metadata) -> dict:
     """A lake row as ingest writes it."""
     return lake_row(text, source_id, datetime(2026, 1, 1, tzinfo=UTC), "bench", **metadata)
-
-
-def edited_copy(paragraphs: list[str], others: list[str], rng: random.Random) -> str:
-    """A reprint: cut, padded, reworded and with junk appended, each with some probability."""
-    copy = list(paragraphs)
-    if len(copy) > 4 and rng.random() < 0.6:  # cut short
-        copy = copy[: max(3, int(len(copy) * rng.uniform(0.55, 0.9)))]
-    if rng.random() < 0.5:  # padded with local paragraphs
-        for _ in range(rng.randint(1, 2)):
-            copy.insert(rng.randint(1, len(copy)), rng.choice(LOCAL_PARAGRAPHS))
-    if rng.random() < 0.7:  # a few sentences reworded or dropped
-        for i in rng.sample(range(len(copy)), k=min(len(copy), rng.randint(1, 3))):
-            if rng.random() < 0.3:
-                copy[i] = ""
-            else:
-                copy[i] = re.sub(
-                    r"\b(" + "|".join(SWAPS) + r")\b", lambda m: SWAPS[m.group(1)], copy[i]
-                )
-    if rng.random() < 0.4:  # teasers of other stories glued on
-        for teaser in rng.sample(others, k=2):  # one paragraph, cut off mid-sentence
-            copy.append(" ".join(teaser.split())[: rng.randint(300, 700)].rstrip(" .") + " and")
-    return "\n\n".join(p for p in copy if p)
 
 
 def corpus(articles: list[dict], rng: random.Random, copies_per_article=(1, 3)):

@@ -18,9 +18,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from flows.ingest import lake_row
-from flows.settings import PROJECT_ROOT
-from flows.warehouse import build_in_memory
+from copydesk.ingest.readers import lake_row
+from copydesk.settings import PROJECT_ROOT
+from copydesk.warehouse.build import build_in_memory
 
 DEFAULT_DEVSET = PROJECT_ROOT.parent / "shared" / "devsets" / "meantime_en.jsonl"
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"

@@ -2,9 +2,9 @@
 
 For each size, bench/synth.py writes a synthetic night into a temp folder; then each stage runs in
 its own child process, so its wall time, CPU time (user + system) and peak RSS are its own:
-ingest (flows.ingest.ingest into a temp lake), the staging, intermediate and marts layers
-(flows.warehouse.build_models on a DuckDB file, the lake attached as raw.* as a nightly run does),
-each model timed on its own, every stage's expectation suites (flows.gates), publishing (checkpoint
+ingest (copydesk.ingest into a temp lake), the staging, intermediate and marts layers (the
+warehouse build on a DuckDB file, the lake attached as raw.* as a nightly run does), each model
+timed on its own, every stage's expectation suites (copydesk.quality.gates), publishing (checkpoint
 and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only connection (median
 of five), and the floor: one DuckDB scan of the lake's text column. With --night N, a next night
 of N new documents then runs every stage again onto the same lake, and its raw folder is ingested
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the project, on the path
     sys.path.insert(0, str(ROOT))
 
-from bench.synth import synth  # noqa: E402
+from copydesk.synth import synth  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "scale_results.json"
 RESULTS = ROOT / "bench" / "results.json"  # every benchmark's latest result per size
@@ -53,7 +53,7 @@ PAIR_MODELS = (
 
 
 def child_ingest(raw: Path, data: Path) -> dict:
-    from flows.ingest import ingest
+    from copydesk.ingest.commit import ingest
 
     # A run of its own for the next night (its folder is night/raw): lake files are named by run,
     # and a second run under the first one's id would replace the first night's files.
@@ -78,14 +78,10 @@ def run_id_for(raw: Path) -> str:
 def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
     import duckdb
 
-    from flows.settings import Settings
-    from flows.warehouse import (
-        build_models,
-        drop_sources,
-        load_models,
-        record_new_documents,
-        register_sources,
-    )
+    from copydesk.settings import Settings
+    from copydesk.warehouse.build import build_models, record_new_documents
+    from copydesk.warehouse.connection import drop_sources, register_sources
+    from copydesk.warehouse.models import load_models
 
     settings = Settings(raw_dir=raw, data_dir=data)
     update = os.environ.get(UPDATE_VARIABLE) == "1"
@@ -117,7 +113,7 @@ def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
 def duckdb_limits() -> dict:
     """Memory and spill limits from the parent (empty: DuckDB's defaults, as a nightly run),
     the memory limit through the setting a nightly run reads (COPYDESK_MEMORY_LIMIT)."""
-    from flows.settings import Settings
+    from copydesk.settings import Settings
 
     limits = json.loads(os.environ.get("COPYDESK_SCALE_DUCKDB", "{}"))
     limits.update(Settings.from_env().duckdb_config())
@@ -146,9 +142,10 @@ def child_gates(raw: Path, data: Path) -> dict:
     """Every stage's expectation suites on the built warehouse, as a nightly run checks them."""
     import duckdb
 
-    from flows.gates import QualityContext, validate_stage
-    from flows.settings import EXPECTATIONS_DIR, Settings
-    from flows.warehouse import drop_sources, register_sources
+    from copydesk.quality.gates import validate_stage
+    from copydesk.quality.gx_context import QualityContext
+    from copydesk.settings import EXPECTATIONS_DIR, Settings
+    from copydesk.warehouse.connection import drop_sources, register_sources
 
     conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
     seconds, passed = {}, {}
@@ -168,11 +165,12 @@ def child_gates(raw: Path, data: Path) -> dict:
 
 
 def child_publish(raw: Path, data: Path) -> dict:
-    """Checkpoint the built file and swap it in as the published warehouse (flows.warehouse)."""
+    """Checkpoint the built file and swap it in as the published warehouse."""
     import duckdb
 
-    from flows.settings import Settings
-    from flows.warehouse import drop_build_tables, publish
+    from copydesk.settings import Settings
+    from copydesk.warehouse.build import drop_build_tables
+    from copydesk.warehouse.publishing import swap_in
 
     settings = Settings(raw_dir=raw, data_dir=data)
     building = settings.building_path(run_id_for(raw))
@@ -181,7 +179,7 @@ def child_publish(raw: Path, data: Path) -> dict:
     drop_build_tables(conn)
     conn.execute("checkpoint")
     conn.close()
-    publish(building, settings)
+    swap_in(building, settings)
     return {"warehouse_bytes": settings.warehouse_path.stat().st_size}
 
 
@@ -213,8 +211,8 @@ ADHOC_QUERIES = {
 
 def child_copy(raw: Path, data: Path) -> dict:
     """The byte copy of the published warehouse a nightly update starts from, made as the nightly
-    flow makes it (flows.warehouse.BackgroundCopy) while the night's ingest runs."""
-    from flows.warehouse import BackgroundCopy
+    flow makes it (copydesk.warehouse.background_copy) while the night's ingest runs."""
+    from copydesk.warehouse.background_copy import BackgroundCopy
 
     started = time.perf_counter()
     BackgroundCopy(data / "warehouse.duckdb", data / "warehouse.copy.duckdb").wait()
@@ -230,7 +228,7 @@ def child_queries(raw: Path, data: Path) -> dict:
     """Median latency of each ad-hoc query over five runs, a fresh connection each time."""
     from statistics import median
 
-    from flows.warehouse import read_only_connection
+    from copydesk.warehouse.connection import read_only_connection
 
     latencies = {}
     for name, sql in ADHOC_QUERIES.items():
@@ -438,7 +436,7 @@ def code_version() -> dict:
 
     return {
         "commit": git("rev-parse", "HEAD"),
-        "uncommitted": git("status", "--porcelain", "--", "sql", "flows").splitlines(),
+        "uncommitted": git("status", "--porcelain", "--", "sql", "copydesk", "flows").splitlines(),
     }
 
 

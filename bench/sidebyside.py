@@ -48,9 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/sidebyside.py` puts bench/, not the project, first
     sys.path.insert(0, str(ROOT))
 
-from bench.copies import LOCAL_PARAGRAPHS  # noqa: E402  (the padding the copy edits insert)
 from bench.scale import LAYERS, code_version, measure, merge_results  # noqa: E402
-from bench.synth import synth  # noqa: E402
+from copydesk.synth import synth  # noqa: E402
+from copydesk.synth.edits import LOCAL_PARAGRAPHS  # noqa: E402
 
 OUT = ROOT / "bench" / "results.json"
 OUTLETS_CSV = ROOT / "data" / "reference" / "outlets.csv"

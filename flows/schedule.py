@@ -7,7 +7,7 @@ same deployment for a Prefect server with workers. A plain `copydesk run` never 
 
 from __future__ import annotations
 
-from flows.settings import Settings
+from copydesk.settings import Settings
 
 DEPLOYMENT_NAME = "copydesk-nightly"
 FLOW_NAME = "nightly"

@@ -20,9 +20,12 @@ os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "results")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from flows.ingest import doc_id_of, lake_row, normalize_text  # noqa: E402
-from flows.settings import EXPECTATIONS_DIR, PROJECT_ROOT, quiet_environment  # noqa: E402
-from flows.warehouse import build_in_memory, load_models, prepare_connection  # noqa: E402
+from copydesk.ingest.decode import doc_id_of, normalize_text  # noqa: E402
+from copydesk.ingest.readers import lake_row  # noqa: E402
+from copydesk.settings import EXPECTATIONS_DIR, PROJECT_ROOT, quiet_environment  # noqa: E402
+from copydesk.warehouse.build import build_in_memory  # noqa: E402
+from copydesk.warehouse.connection import prepare_connection  # noqa: E402
+from copydesk.warehouse.models import load_models  # noqa: E402
 
 quiet_environment()
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"

@@ -22,8 +22,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import flows.ingest
-from flows.ingest import ingest
+import copydesk.ingest.commit
+import copydesk.ingest.readers
+from copydesk.ingest.commit import ingest
 from tests.conftest import SEEDS_DIR, lake_rows, query
 
 
@@ -108,13 +109,13 @@ def test_a_file_that_becomes_a_pipe_after_listing_is_refused_without_hanging(
     raw, lake, monkeypatch
 ):
     (raw / "late.txt").write_text("placeholder")
-    listed = flows.ingest.list_raw_files(raw)
+    listed = copydesk.ingest.commit.list_raw_files(raw)
     (raw / "late.txt").unlink()
     os.mkfifo(raw / "late.txt")  # swapped between listing and reading: no writer, open blocks
     (raw / "gone.txt").write_text("this one vanishes")
     listed = (listed[0] + [raw.resolve() / "gone.txt"], listed[1])
     (raw / "gone.txt").unlink()
-    monkeypatch.setattr(flows.ingest, "list_raw_files", lambda _: listed)
+    monkeypatch.setattr(copydesk.ingest.commit, "list_raw_files", lambda _: listed)
     started = time.monotonic()
     report = ingest(raw, lake, "run-1")
     assert time.monotonic() - started < 5
@@ -193,13 +194,13 @@ def test_a_gzip_bomb_is_stopped_early(raw, lake, chunk):
     assert len(reasons) == 1 and "gzip bomb" in reasons[0]
     # Stopped soon after BOMB_FLOOR_BYTES, long before the stream's end.
     inflated = int(reasons[0].split("(")[1].split()[0])
-    assert inflated < 2 * flows.ingest.BOMB_FLOOR_BYTES
+    assert inflated < 2 * copydesk.ingest.readers.BOMB_FLOOR_BYTES
 
 
 MEMORY_PROBE = """
 import resource, sys
 from pathlib import Path
-from flows.ingest import ingest
+from copydesk.ingest.commit import ingest
 report = ingest(Path(sys.argv[1]), Path(sys.argv[2]), "run-1")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 print(report.reconciles(), report.files_accepted, report.files_quarantined, report.documents_new)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from flows.cli import main
+from copydesk.cli import main
 
 
 @pytest.fixture(scope="module")

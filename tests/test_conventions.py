@@ -2,9 +2,9 @@
 
 import json
 
-from flows.gates import load_suites
-from flows.settings import EXPECTATIONS_DIR, SQL_DIR
-from flows.warehouse import load_models
+from copydesk.quality.suites import load_suites
+from copydesk.settings import EXPECTATIONS_DIR, SQL_DIR
+from copydesk.warehouse.models import load_models
 
 PREFIXES = {"staging": "stg_", "intermediate": "int_"}
 

@@ -29,7 +29,7 @@ def copydesk_run(raw, data, pause_at=None):
     if pause_at:
         env["COPYDESK_PAUSE_AT"] = pause_at
     return subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--raw", str(raw), "--data", str(data)],
+        [sys.executable, "-m", "copydesk.cli", "run", "--raw", str(raw), "--data", str(data)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

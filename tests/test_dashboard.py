@@ -11,11 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import main
-from flows.dashboard import build_dashboard, date_category
-from flows.gates import GateFailed, offline_links
+from copydesk.cli import main
+from copydesk.quality.dashboard import build_dashboard
+from copydesk.quality.dashboard.reading import date_category
+from copydesk.quality.data_docs import offline_links
+from copydesk.quality.gates import GateFailed
+from copydesk.settings import Settings
 from flows.nightly import nightly
-from flows.settings import Settings
 from tests.conftest import SEEDS_DIR, query, suites_with
 
 XSS_SCRIPT = "<script>alert(1)</script>"

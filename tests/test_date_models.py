@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from flows.warehouse import load_models
+from copydesk.warehouse.models import load_models
 from tests.conftest import build_warehouse, document, query, seed_documents
 
 

@@ -3,8 +3,15 @@
 import duckdb
 import pytest
 
-from flows.gates import GateFailed, QualityContext, load_suites, read_gated_rows, run_gate
+from copydesk.quality.gates import GateFailed, enforce, validate_stage
+from copydesk.quality.gx_context import QualityContext
+from copydesk.quality.suites import load_suites, read_gated_rows
 from tests.conftest import build_warehouse, seed_documents
+
+
+def gate(conn, stage, run_id, quality):
+    """Validate a stage and enforce its verdicts, as the nightly flow's check does."""
+    return enforce(validate_stage(conn, stage, run_id, quality))
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +30,7 @@ def check_articles(conn, quality):
 
 
 def test_the_seed_warehouse_passes_every_marts_gate(seed_warehouse, quality):
-    results = run_gate(seed_warehouse, "marts", "test-run", quality)
+    results = gate(seed_warehouse, "marts", "test-run", quality)
     assert {r.suite for r in results} == {
         "articles",
         "copy_pairs",
@@ -47,7 +54,7 @@ def test_a_one_row_bad_articles_table_fails_its_suite_with_the_row_named(quality
     conn = bad_articles_table()
     article_id = conn.execute("select article_id from main.articles").fetchall()[0][0]
     with pytest.raises(GateFailed) as failure:
-        run_gate(conn, "marts", "test-run", quality)
+        gate(conn, "marts", "test-run", quality)
     message = str(failure.value)
     assert "gate 'articles'" in message
     assert "expect_column_values_to_be_between(date_confidence)" in message
@@ -85,7 +92,7 @@ def test_a_bad_lake_row_fails_the_ingest_gate(quality):
     conn.execute("create or replace table raw.documents as select * from raw.documents limit 1")
     conn.execute("update raw.documents set doc_id = 'not-a-hash'")
     with pytest.raises(GateFailed, match="expect_column_values_to_match_regex\\(doc_id\\)"):
-        run_gate(conn, "ingest", "test-run", quality)
+        gate(conn, "ingest", "test-run", quality)
 
 
 def test_the_ingest_gate_checks_only_the_current_runs_rows(quality):
@@ -93,7 +100,7 @@ def test_the_ingest_gate_checks_only_the_current_runs_rows(quality):
     conn.execute(
         "update raw.documents set doc_id = 'bad', run_id = 'an-old-run' where source_id like '000%'"
     )
-    results = run_gate(conn, "ingest", "test-run", quality)
+    results = gate(conn, "ingest", "test-run", quality)
     assert results[0].rows_checked == 4
 
 
@@ -151,7 +158,7 @@ def test_a_night_checks_its_new_staging_rows_and_their_twins_not_every_earlier_r
     conn = staging_of_a_night_with_one_new_document()
     # An earlier document's row broken after it passed: the night does not read it again.
     conn.execute("update staging.stg_documents set body_text = null where source_id like '000%'")
-    results = run_gate(conn, "staging", "test-run", quality)
+    results = gate(conn, "staging", "test-run", quality)
     assert results[0].rows_checked == 1
 
     # An earlier row sharing the new document's doc_key is read with it, and fails the night.
@@ -160,11 +167,11 @@ def test_a_night_checks_its_new_staging_rows_and_their_twins_not_every_earlier_r
         " where source_id like '001%'"
     )
     with pytest.raises(GateFailed, match="expect_column_values_to_be_unique\\(doc_key\\)"):
-        run_gate(conn, "staging", "test-run", quality)
+        gate(conn, "staging", "test-run", quality)
 
 
 def test_a_full_build_checks_every_staging_row(quality):
     conn = build_warehouse(seed_documents())
     conn.execute("update staging.stg_documents set body_text = null where source_id like '000%'")
     with pytest.raises(GateFailed, match="expect_column_values_to_not_be_null\\(body_text\\)"):
-        run_gate(conn, "staging", "test-run", quality)
+        gate(conn, "staging", "test-run", quality)

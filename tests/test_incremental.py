@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bench.synth import DEVSET, synth
+from copydesk.synth import DEVSET, synth
 from flows.nightly import nightly
 from tests.conftest import BUILD_RECORD_TABLES, SEEDS_DIR, query, suites_with
 

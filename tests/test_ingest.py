@@ -9,7 +9,8 @@ import shutil
 import ftfy
 import pytest
 
-from flows.ingest import ingest, may_be_mojibake
+from copydesk.ingest.commit import ingest
+from copydesk.ingest.decode import may_be_mojibake
 from tests.conftest import SEEDS_DIR, lake_rows
 
 

@@ -10,9 +10,11 @@ import textwrap
 import duckdb
 import pytest
 
-from flows.gates import GateFailed
-from flows.nightly import RunRefused, building_connection, nightly, run_lock
-from flows.settings import Settings
+from copydesk.quality.gates import GateFailed
+from copydesk.settings import Settings
+from copydesk.warehouse.connection import building_connection
+from copydesk.warehouse.runs import RunRefused, run_lock
+from flows.nightly import nightly
 from tests.conftest import SEEDS_DIR, query, suites_with
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -9,11 +9,15 @@ from datetime import UTC, datetime
 import distributed
 import pytest
 
+import copydesk.ingest.batches
 import flows.ingest
-import flows.nightly
-from flows.ingest import STAGING, ingest, plan_batches, sweep_leftovers
-from flows.nightly import ingest_raw_dumps, nightly
-from flows.settings import Settings
+from copydesk.ingest.batches import plan_batches
+from copydesk.ingest.commit import ingest
+from copydesk.ingest.lake import STAGING, sweep_leftovers
+from copydesk.ingest.listing import list_raw_files
+from copydesk.settings import Settings
+from flows.ingest import ingest_raw_dumps
+from flows.nightly import nightly
 from tests.conftest import SEEDS_DIR, lake_rows
 from tests.test_recovery import table_contents
 
@@ -81,7 +85,7 @@ def dask_cluster():
 @pytest.fixture
 def small_batches(monkeypatch):
     """Batches of three files, so even a small raw folder is read by several tasks."""
-    monkeypatch.setattr(flows.ingest, "BATCH_FILES", 3)
+    monkeypatch.setattr(copydesk.ingest.batches, "BATCH_FILES", 3)
 
 
 def test_batches_cover_every_file_once_in_order_and_respect_both_limits(tmp_path):
@@ -118,7 +122,7 @@ def test_ingest_on_a_dask_cluster_gives_the_one_process_lake_and_report(
     settings = Settings(raw_dir=raw, data_dir=tmp_path / "dask", task_runner=address)
     parallel = ingest_raw_dumps(settings, "night-2", NOW)
 
-    assert len(plan_batches(flows.ingest.list_raw_files(raw)[0])) == 5
+    assert len(plan_batches(list_raw_files(raw)[0])) == 5
     # Every batch was read by the cluster's workers, not in this process.
     read_tasks = dask_cluster.scheduler.task_prefixes["read_raw_batch"]
     assert read_tasks.state_counts["memory"] == 5  # counts every task that finished
@@ -146,7 +150,7 @@ def test_a_failing_read_task_fails_the_run_and_writes_nothing(
     def broken(*_args, **_kwargs):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(flows.nightly, "stage_batch", broken)
+    monkeypatch.setattr(flows.ingest, "stage_batch", broken)
     monkeypatch.setenv("COPYDESK_TASK_RUNNER", "threads")
     data = tmp_path / "data"
     with pytest.raises(OSError, match="disk gone"):
@@ -163,7 +167,7 @@ def test_a_night_of_one_batch_is_read_without_starting_workers(
         def submit(self, *args, **kwargs):
             raise AssertionError("a one-batch night submitted a read task")
 
-    monkeypatch.setattr(flows.nightly, "read_raw_batch", NoWorkers())
+    monkeypatch.setattr(flows.ingest, "read_raw_batch", NoWorkers())
     settings = Settings(raw_dir=seeds, data_dir=tmp_path / "data", task_runner="dask")
     assert ingest_raw_dumps(settings, "run-1", NOW).documents_new == 5
 

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from flows.progress import Progress
+from copydesk.progress import Progress
 
 
 def test_plain_lines_name_each_stage_and_what_it_did():

@@ -11,10 +11,11 @@ import shutil
 import duckdb
 import pytest
 
-from flows.cli import main
-from flows.nightly import nightly, run_lock
-from flows.settings import Settings
-from flows.warehouse import BackgroundCopy
+from copydesk.cli import main
+from copydesk.settings import Settings
+from copydesk.warehouse.background_copy import BackgroundCopy
+from copydesk.warehouse.runs import run_lock
+from flows.nightly import nightly
 from tests.conftest import BUILD_RECORD_TABLES, SEEDS_DIR, suites_with
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

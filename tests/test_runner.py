@@ -3,13 +3,9 @@
 import duckdb
 import pytest
 
-from flows.warehouse import (
-    build_models,
-    load_models,
-    parse_model,
-    prepare_connection,
-    record_new_documents,
-)
+from copydesk.warehouse.build import build_models, record_new_documents
+from copydesk.warehouse.connection import prepare_connection
+from copydesk.warehouse.models import load_models, parse_model
 
 
 def test_every_model_comes_after_the_tables_it_reads():
@@ -55,7 +51,7 @@ def test_header_and_column_comments_reach_the_catalog():
     assert model.column_comments["header_date_raw"].startswith('the " date ..." header')
     import pyarrow as pa
 
-    from flows.ingest import DOCUMENT_SCHEMA
+    from copydesk.ingest.lake import DOCUMENT_SCHEMA
     from tests.conftest import document
 
     conn.register(

@@ -12,9 +12,9 @@ import duckdb
 import pytest
 import yaml
 
-from flows.cli import main
+from copydesk.cli import main
+from copydesk.settings import PROJECT_ROOT, Settings
 from flows.schedule import DEPLOYMENT_NAME, ENTRYPOINT, FLOW_NAME
-from flows.settings import PROJECT_ROOT, Settings
 from tests.conftest import SEEDS_DIR
 
 
@@ -56,7 +56,7 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(tmp_path):
         [
             sys.executable,
             "-m",
-            "flows.cli",
+            "copydesk.cli",
             "serve",
             "--raw",
             str(raw),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.synth import DEVSET, synth
+from copydesk.synth import DEVSET, synth
 
 pytestmark = pytest.mark.skipif(not DEVSET.exists(), reason="needs ../shared/devsets")
 HEADER = re.compile(r"^ date (\S+) [A-Z][A-Z .'-]*: ")

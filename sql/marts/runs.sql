@@ -15,5 +15,6 @@ select
     fragments_published, -- fragments in the warehouse after the run
     dates_repaired, -- articles whose header date was repaired
     rows_quarantined, -- quarantine rows in the warehouse after the run
-    gates -- JSON: each gate's suite, result and failed expectations
+    gates, -- JSON: each gate's suite, result and failed expectations
+    plan -- what the night did: an update, a full build and why, or nothing new
 from raw.runs

@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.settings import Settings, quiet_environment
+from copydesk.settings import Settings, quiet_environment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     dashboard.add_argument("--serve", action="store_true", help="serve it until interrupted")
     dashboard.add_argument("--port", type=int, default=8765, help="port for --serve (0: any)")
 
+    synth = commands.add_parser(
+        "synth", help="write a synthetic night of raw dumps (for benchmarks and tests)"
+    )
+    synth.add_argument("--articles", type=int, required=True, help="documents, copies included")
+    synth.add_argument("--out", type=Path, required=True, help="folder: raw/ and truth.jsonl")
+    synth.add_argument("--seed", type=int, default=7, help="the same seed writes the same bytes")
+
     args = parser.parse_args(argv)
     handler = {
         "run": command_run,
@@ -74,19 +81,21 @@ def main(argv: list[str] | None = None) -> int:
         "rollback": command_rollback,
         "serve": command_serve,
         "dashboard": command_dashboard,
+        "synth": command_synth,
     }[args.command]
     return handler(args)
 
 
 def command_run(args) -> int:
-    from flows import progress
+    from copydesk import progress
 
     if sys.stderr.isatty():
         # A live line per stage instead of Prefect's log lines; warnings and errors still show.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         progress.install(progress.Progress(sys.stderr, live=True))
-    from flows.gates import GateFailed
-    from flows.nightly import RunRefused, nightly
+    from copydesk.quality.gates import GateFailed
+    from copydesk.warehouse.runs import RunRefused
+    from flows.nightly import nightly
 
     try:
         summary = nightly(raw_dir=args.raw, data_dir=args.data, full_rebuild=args.full)
@@ -155,7 +164,7 @@ def read_query(args) -> str:
 def command_sql(args) -> int:
     import duckdb
 
-    from flows.warehouse import read_only_connection
+    from copydesk.warehouse.connection import read_only_connection
 
     settings = Settings.from_env(data_dir=args.data)
     query = read_query(args)
@@ -280,7 +289,7 @@ def cell_text(value, limit: int = 60) -> str:
 
 
 def command_dashboard(args) -> int:
-    from flows.dashboard import build_dashboard, serve
+    from copydesk.quality.dashboard import build_dashboard, serve
 
     settings = Settings.from_env(data_dir=args.data)
     index = build_dashboard(settings)
@@ -315,8 +324,8 @@ def command_serve(args) -> int:
 
 
 def command_rollback(args) -> int:
-    from flows.nightly import RunRefused, run_lock
-    from flows.recovery import RollbackRefused, rollback
+    from copydesk.warehouse.generations import RollbackRefused, rollback
+    from copydesk.warehouse.runs import RunRefused, run_lock
 
     settings = Settings.from_env(data_dir=args.data)
     try:
@@ -329,7 +338,7 @@ def command_rollback(args) -> int:
 
 
 def command_schema(args) -> int:
-    from flows.warehouse import read_only_connection
+    from copydesk.warehouse.connection import read_only_connection
 
     settings = Settings.from_env(data_dir=args.data)
     with read_only_connection(settings.warehouse_path) as conn:
@@ -345,6 +354,13 @@ def command_schema(args) -> int:
         for column in columns:
             if column[:2] == (schema_name, table_name):
                 print(f"    {column[2]:<22} {column[3]:<12} {column[4] or ''}")
+    return 0
+
+
+def command_synth(args) -> int:
+    from copydesk.synth import synth
+
+    print(json.dumps(synth(args.articles, args.out, args.seed)))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Generations of the published warehouse: what a run leaves behind, what it may skip, and rollback.
 
 - Leftovers of a killed run (its unpublished building file) are swept when the next run starts;
-  the lake's half-written Parquet is swept by the ingest task (flows/ingest.sweep_leftovers).
+  the lake's half-written Parquet is swept by ingest (copydesk.ingest.lake.sweep_leftovers).
 - A `.wal` beside a published file is never deleted: it holds somebody's unsaved writes to that
   file. It is reported at every run; before a publish would put a new file under it (where DuckDB
   refuses to open the pair) it is moved aside to a `.stale-…` name, and reported again.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.settings import PROJECT_ROOT, SQL_DIR, Settings
+from copydesk.settings import PROJECT_ROOT, SQL_DIR, Settings
 
 
 class RollbackRefused(RuntimeError):
@@ -71,9 +71,6 @@ def sweep_building_leftovers(settings: Settings) -> list[Path]:
     return leftovers
 
 
-# -- what the published generation was built from -------------------------------------------------
-
-
 def published_state_path(settings: Settings) -> Path:
     return settings.lake_dir / "published.json"
 
@@ -96,6 +93,7 @@ def code_fingerprint(settings: Settings) -> str:
     generation built by other code cannot be updated, only rebuilt."""
     digest = hashlib.sha256()
     code = sorted(SQL_DIR.rglob("*.sql")) + sorted((PROJECT_ROOT / "flows").glob("*.py"))
+    code += sorted((PROJECT_ROOT / "copydesk").rglob("*.py"))
     code += sorted(settings.expectations_dir.glob("*.json"))
     reference = PROJECT_ROOT / "data" / "reference"
     if reference.is_dir():
@@ -163,19 +161,10 @@ def published_state(settings: Settings) -> PublishedState | None:
     return state
 
 
-def unchanged_since_publish(settings: Settings) -> PublishedState | None:
-    """The published generation's record when it was built from exactly the current lake, code
-    and suites (and is still the file in place); None when a build is needed."""
-    state = published_state(settings)
-    if state is None or state.fingerprint != build_fingerprint(settings):
-        return None
-    return state
-
-
 def why_not_update(settings: Settings) -> str | None:
     """Why this build cannot start from the published generation and must rebuild every table;
     None when it can update it. The lake still holding the generation's documents is checked
-    once the lake is attached (flows.warehouse.documents_gone_from_lake)."""
+    once the lake is attached (copydesk.warehouse.plan)."""
     if settings.full_rebuild:
         return "a full rebuild was asked for"
     if not settings.warehouse_path.exists():
@@ -196,9 +185,6 @@ def why_not_update(settings: Settings) -> str | None:
             f" (a full build at least every {settings.full_rebuild_days:g} days)"
         )
     return None
-
-
-# -- rollback ------------------------------------------------------------------------------------
 
 
 def rollback(settings: Settings) -> str:

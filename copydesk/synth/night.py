@@ -9,7 +9,7 @@ words, "said" and time words stay, and weekdays, month names, "June 18" and year
 the article's new date, so the text still dates itself. Two independent synthetic articles
 therefore rarely share a run of five words (the texts read like real prose with the nouns
 scrambled), while the planted copies of one article do: copies get the edits of
-bench/copies.py (cut, padded, reworded, teasers glued on) and another outlet. As in a real
+copydesk/synth/edits.py (cut, padded, reworded, teasers glued on) and another outlet. As in a real
 crawl, a few copies come out identical to their original (no edit drawn: ingest keeps one, about
 1.7% of documents) and a few come out empty (every paragraph of a short article dropped: ingest
 quarantines them, about 0.03%).
@@ -22,7 +22,7 @@ per document: source_id (as ingest names it), format, article
 (the synthetic article it is, or copies), base (devset id), true_date, header (clean, inverted,
 missing or none), outlet domain, copy_of (source_id of the original, for copies).
 
-Usage: python bench/synth.py --articles N --out DIR [--seed S]   (N documents, copies included)
+Usage: copydesk synth --articles N --out DIR [--seed S]   (N documents, copies included)
 """
 
 from __future__ import annotations
@@ -32,16 +32,13 @@ import csv
 import json
 import random
 import re
-import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `python bench/synth.py` puts bench/, not the project, on the path
-    sys.path.insert(0, str(ROOT))
-
-from bench.copies import edited_copy  # noqa: E402  (the copy edits, shared with the benchmark)
+from copydesk.settings import PROJECT_ROOT as ROOT
+from copydesk.synth.edits import edited_copy
 
 DEVSET = ROOT.parent / "shared" / "devsets" / "meantime_en.jsonl"
 SEEDS_DIR = ROOT / "data" / "raw"
@@ -172,7 +169,7 @@ def load_outlets(rng: random.Random, unknown: int = 300) -> tuple[list[str], lis
     stems = ["daily", "morning", "news", "herald", "post", "times", "tribune", "wire", "gazette"]
     places = ["river", "valley", "harbor", "metro", "coast", "north", "lake", "capital", "bay"]
     tlds = ["com", "net", "org", "co.uk", "com.au", "ru", "in", "co.za", "info"]
-    made = set()
+    made: set[str] = set()
     while len(made) < unknown:
         domain = f"{rng.choice(places)}{rng.choice(stems)}{rng.randint(1, 999)}.{rng.choice(tlds)}"
         made.add(f"english.{domain}" if rng.random() < 0.1 else domain)
@@ -323,7 +320,7 @@ class Writer:
     def __init__(self, out: Path):
         self.out = out
         self.counts = {"txt": 0, "jsonl": 0, "json": 0}
-        self.jsonl_handle = None
+        self.jsonl_handle: TextIO | None = None
         self.jsonl_lines = 0
         self.jsonl_parts = 0
         self.folders: set[Path] = set()
@@ -355,6 +352,7 @@ class Writer:
             self.jsonl_handle = name.open("w", encoding="utf-8")
             self.jsonl_parts += 1
             self.jsonl_lines = 0
+        assert self.jsonl_handle is not None
         self.jsonl_handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.jsonl_lines += 1
         self.counts["jsonl"] += 1
@@ -474,7 +472,3 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(json.dumps(synth(args.articles, args.out, args.seed)))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -75,7 +75,7 @@ class Settings:
             memory_limit=memory_limit_choice(os.environ.get("COPYDESK_MEMORY_LIMIT", "")),
         )
 
-    def duckdb_config(self) -> dict[str, str]:
+    def duckdb_config(self) -> dict[str, str | bool | int | float | list[str]]:
         """The DuckDB options a build's connection opens with."""
         return {"memory_limit": self.memory_limit} if self.memory_limit else {}
 

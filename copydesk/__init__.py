@@ -1,0 +1,1 @@
+"""Copydesk: a nightly warehouse for news articles."""

@@ -1,0 +1,1 @@
+"""Quality: expectation suites gating each stage, Data Docs and the quality dashboard."""

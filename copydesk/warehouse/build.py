@@ -1,0 +1,116 @@
+"""The build: models run in order into a warehouse file, in full or as an update."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from copydesk.ingest.lake import DOCUMENT_SCHEMA, QUARANTINE_SCHEMA
+from copydesk.warehouse.connection import (
+    SOURCE_SCHEMA,
+    load_reference_tables,
+    prepare_connection,
+    quote_identifier,
+    sql_literal,
+    table_exists,
+)
+from copydesk.warehouse.models import BUILD_SCHEMA, NEW_DOCUMENTS, Model, load_models
+from copydesk.warehouse.runs import RUNS_SCHEMA
+
+
+def build_models(
+    conn: duckdb.DuckDBPyConnection, models: list[Model], incremental: bool = False
+) -> dict[str, int]:
+    """Create each model's table, with its header and column comments; returns row counts.
+
+    With `incremental`, the connection holds the previous generation's tables and
+    build.new_documents the documents this build adds: a model declared `@incremental` whose
+    table exists replaces only the rows of the documents its scope names; the others rebuild whole.
+    """
+    prepare_connection(conn)
+    counts = {}
+    for model in models:
+        conn.execute(f"create schema if not exists {model.schema}")
+        declared = model.incremental
+        update = incremental and declared is not None and table_exists(conn, model.table)
+        try:
+            if update and declared is not None:
+                # Most of a night's scope is new documents, which have no rows yet: a delete
+                # would scan the whole table's keys for nothing (int_shingles: 200M rows at 1M).
+                earlier = f"select count(*) from ({declared.earlier_documents_sql()})"  # noqa: S608
+                if conn.execute(earlier).fetchall()[0][0]:
+                    conn.execute(declared.delete_sql(model.table))
+                # By name: the select's columns land in the table's same-named columns.
+                insert = f"insert into {model.table} by name select * from (\n{model.sql}\n)"  # noqa: S608
+                conn.execute(insert)
+            else:
+                conn.execute(f"create or replace table {model.table} as\n{model.sql}")
+        except duckdb.Error as error:
+            raise RuntimeError(
+                f"model {model.table} ({model.path.name}) failed: {error}"
+            ) from error
+        if not update:
+            comment_model(conn, model)
+        # Table names come from our own sql/ file names, never from data.
+        count_sql = f"select count(*) from {model.table}"  # noqa: S608
+        counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
+    return counts
+
+
+def comment_model(conn: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """The model's header and column comments, for analysts browsing the catalog."""
+    conn.execute(f"comment on table {model.table} is {sql_literal(model.description)}")
+    for column, comment in model.column_comments.items():
+        target = f"{model.table}.{quote_identifier(column)}"
+        conn.execute(f"comment on column {target} is {sql_literal(comment)}")
+
+
+def record_new_documents(conn: duckdb.DuckDBPyConnection) -> int:
+    """build.new_documents (doc_id, doc_key): the lake's documents the warehouse in this
+    connection lacks (all of them in an empty file). Call after raw.* is registered, before the
+    staging layer; returns how many."""
+    prepare_connection(conn)  # doc_key()
+    conn.execute(f"create schema if not exists {BUILD_SCHEMA}")
+    if table_exists(conn, "staging.stg_documents"):
+        source = (
+            f"select distinct doc_id from {SOURCE_SCHEMA}.documents"  # noqa: S608
+            " anti join staging.stg_documents using (doc_id)"
+        )
+    else:
+        source = f"select distinct doc_id from {SOURCE_SCHEMA}.documents"  # noqa: S608
+    conn.execute(
+        f"create or replace table {NEW_DOCUMENTS} as"  # noqa: S608
+        f" select doc_id, doc_key(doc_id) as doc_key from ({source})"
+    )
+    return conn.execute(f"select count(*) from {NEW_DOCUMENTS}").fetchall()[0][0]  # noqa: S608
+
+
+def drop_build_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """This build's own bookkeeping is not part of the published warehouse."""
+    conn.execute(f"drop schema if exists {BUILD_SCHEMA} cascade")
+
+
+def build_in_memory(documents: list[dict], until: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Every model (or those up to `until`) built in memory from lake-shaped document rows.
+
+    For tests and the quality benchmark: the same models as a nightly run, no files involved.
+    """
+    conn = duckdb.connect()
+    conn.execute(f"create schema {SOURCE_SCHEMA}")
+    sources = {
+        "documents": pa.Table.from_pylist(documents, schema=DOCUMENT_SCHEMA),
+        "quarantine": QUARANTINE_SCHEMA.empty_table(),
+        "runs": RUNS_SCHEMA.empty_table(),
+    }
+    for name, table in sources.items():
+        conn.register(f"lake_{name}", table)
+        copy = f"create table {SOURCE_SCHEMA}.{name} as select * from lake_{name}"  # noqa: S608
+        conn.execute(copy)
+        conn.unregister(f"lake_{name}")
+    load_reference_tables(conn)
+    record_new_documents(conn)
+    models = load_models()
+    if until:
+        models = models[: [model.table for model in models].index(until) + 1]
+    build_models(conn, models)
+    return conn

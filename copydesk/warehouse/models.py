@@ -1,0 +1,162 @@
+"""The SQL models under sql/: parsed from their files and put in dependency order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+from copydesk.settings import SQL_DIR
+from copydesk.warehouse.connection import SOURCE_SCHEMA
+
+LAYERS = ("staging", "intermediate", "marts")
+BUILD_SCHEMA = "build"  # this build's own tables (which documents it adds); dropped before publish
+NEW_DOCUMENTS = f"{BUILD_SCHEMA}.new_documents"
+# Marts land in DuckDB's default schema so `select * from articles` works from any client.
+SCHEMA_OF_LAYER = {"staging": "staging", "intermediate": "intermediate", "marts": "main"}
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """How a model updates a previous generation's table instead of rebuilding it: its rows whose
+    key columns name a document of `scope` are deleted, then its select (which reads only those
+    documents, by the same scope) is inserted. Declared in the model's header comment as
+    `-- @incremental doc_id = intermediate.int_changed_documents.doc_id`; a pair model names both
+    columns (`doc_a, doc_b = ...`), so a pair goes when either document changes."""
+
+    key_columns: tuple[str, ...]
+    scope_table: str
+    scope_column: str
+
+    def earlier_documents_sql(self) -> str:
+        """The scope's documents the previous generation already had: only they can have rows
+        to delete, as every table's rows come from documents of staging.stg_documents."""
+        # Names come from our own sql/ headers, never from data.
+        column = self.scope_column
+        return (
+            f"select {column} from {self.scope_table}"  # noqa: S608
+            f" where {column} not in (select {column} from {NEW_DOCUMENTS})"
+        )
+
+    def delete_sql(self, table: str) -> str:
+        earlier = self.earlier_documents_sql()
+        condition = " or ".join(f"{column} in ({earlier})" for column in self.key_columns)
+        return f"delete from {table} where {condition}"  # noqa: S608
+
+
+INCREMENTAL_DECLARATION = re.compile(
+    r"^--\s*@incremental\s+(?P<keys>\w+(?:\s*,\s*\w+)*)\s*=\s*"
+    r"(?P<table>\w+\.\w+)\.(?P<column>\w+)\s*$"
+)
+
+
+def incremental_declaration(sql: str, path: Path) -> Incremental | None:
+    """The model's `-- @incremental ...` header line, parsed; None for a model rebuilt whole."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@incremental" not in stripped:
+            continue
+        match = INCREMENTAL_DECLARATION.match(stripped)
+        if not match:
+            raise ValueError(
+                f"{path}: write `-- @incremental <key columns> = <schema.table>.<column>`,"
+                f" found {stripped!r}"
+            )
+        keys = tuple(key.strip() for key in match["keys"].split(","))
+        return Incremental(keys, match["table"], match["column"])
+    return None
+
+
+@dataclass(frozen=True)
+class Model:
+    """One .sql file: a select whose result becomes the table named like the file."""
+
+    layer: str
+    name: str
+    path: Path
+    sql: str
+    description: str
+    column_comments: dict[str, str]
+    depends_on: frozenset[str]
+    incremental: Incremental | None = None
+
+    @property
+    def schema(self) -> str:
+        return SCHEMA_OF_LAYER[self.layer]
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def header_comment(sql: str) -> str:
+    """The leading `--` comment block: what one row is, then why the model exists."""
+    lines = []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if stripped[2:].strip().startswith("@"):  # a declaration for the runner, not prose
+            continue
+        lines.append(stripped[2:].strip())
+    return " ".join(line for line in lines if line)
+
+
+def parse_model(path: Path, layer: str) -> Model:
+    sql = path.read_text(encoding="utf-8")
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    references = set()
+    for table in tree.find_all(exp.Table):
+        # A CTE, or DuckDB's `recurring.<cte>`: the whole table a recursive CTE has built so far.
+        if table.name in ctes and table.db in ("", "recurring"):
+            continue
+        if not table.db:
+            raise ValueError(f"{path}: refer to tables as schema.table, found {table.sql()}")
+        references.add(f"{table.db}.{table.name}")
+    column_comments = {}
+    first_select = tree
+    while isinstance(first_select, exp.SetOperation):  # a union's columns are its first select's
+        first_select = first_select.left
+    if isinstance(first_select, exp.Select):
+        for projection in first_select.expressions:
+            if projection.comments:
+                column_comments[projection.alias_or_name] = " ".join(
+                    c.strip() for c in projection.comments
+                )
+    return Model(
+        layer=layer,
+        name=path.stem,
+        path=path,
+        sql=sql,
+        description=header_comment(sql),
+        column_comments=column_comments,
+        depends_on=frozenset(references),
+        incremental=incremental_declaration(sql, path),
+    )
+
+
+def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
+    """Every model under sql/, in an order where each comes after the tables it reads."""
+    models = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = parse_model(path, layer)
+            models[model.table] = model
+    graph = {}
+    for table, model in models.items():
+        unknown = {
+            ref
+            for ref in model.depends_on
+            if ref not in models and ref.split(".")[0] not in (SOURCE_SCHEMA, BUILD_SCHEMA)
+        }
+        if unknown:
+            raise ValueError(f"{model.path}: reads tables no model builds: {sorted(unknown)}")
+        graph[table] = {ref for ref in model.depends_on if ref in models}
+    return [models[table] for table in TopologicalSorter(graph).static_order()]

@@ -1,0 +1,1 @@
+"""The Prefect flows: the nightly run and its schedule, composed from the copydesk package."""
