@@ -182,13 +182,7 @@ def count_outcomes(settings: Settings, run_id: str) -> dict[str, int]:
             select
                 count(*) filter (where not is_fragment),
                 count(*) filter (where is_fragment),
-                count(*) filter (
-                    where not is_fragment
-                    and header_date_raw is not null
-                    and published_date is not null
-                    and published_date
-                        is distinct from try_strptime(header_date_raw, '%Y-%m-%d')::date
-                ),
+                count(*) filter (where date_outcome like 'repaired%'),
                 (select count(*) from main.quarantine)
             from main.articles
             """

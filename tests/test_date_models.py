@@ -332,3 +332,33 @@ def test_dates_whose_evidence_adds_up_the_same_tie_exactly_and_the_earlier_wins(
         f"select distinct candidate_date, date_score from ({model.sql}) where is_chosen"  # noqa: S608
     ).fetchall()
     assert chosen == [(date(2025, 6, 2), 0.8)]
+
+
+def test_date_outcome_names_what_happened_to_each_header():
+    outcomes = {
+        r["source_id"][:3]: r["date_outcome"]
+        for r in query(
+            build_warehouse(seed_documents()),
+            "select source_id, date_outcome from articles where not is_fragment",
+        )
+    }
+    # 000 and 001 keep their headers, 003's day and month are swapped back, 002 and 004 have none.
+    assert outcomes == {
+        "000": "kept",
+        "001": "kept",
+        "002": "inferred",
+        "003": "repaired_inversion",
+        "004": "inferred",
+    }
+    ambiguous = " date 2025-03-04 BERLIN: The committee published its annual report on the economy."
+    off_by_one = (
+        " date 2025-06-01 ISTANBUL, June 2. /TASS/. The delegations meet in Istanbul today."
+    )
+    conn = build_warehouse(
+        [document(ambiguous, source_id="ambiguous"), document(off_by_one, source_id="off")]
+    )
+    rows = query(conn, "select source_id, date_outcome from articles where not is_fragment")
+    assert {r["source_id"]: r["date_outcome"] for r in rows} == {
+        "ambiguous": "ambiguous",
+        "off": "repaired_off_by_one",
+    }

@@ -23,6 +23,7 @@ with articles as (
         dates.date_source,
         dates.date_confidence,
         documents.header_date_raw,
+        try_strptime(documents.header_date_raw, '%Y-%m-%d')::date as header_date,
         left(groups.copy_group_doc_id, 16) as copy_group_id,
         groups.copy_group_size,
         left(stories.story_doc_id, 16) as story_id,
@@ -66,6 +67,18 @@ select
     date_source, -- which evidence decided published_date (see date_evidence)
     date_confidence, -- 0-1, how clearly that date beat the runner-up
     header_date_raw, -- the " date ..." header exactly as found
+    case
+        when published_date is null then 'undated'
+        when date_source = 'header_ambiguous' then 'ambiguous'
+        when header_date is null and date_source = 'header' and header_date_raw <> '' then 'kept'
+        when header_date is null then 'inferred'
+        when published_date = header_date then 'kept'
+        when month(published_date) = day(header_date)
+            and day(published_date) = month(header_date) then 'repaired_inversion'
+        when starts_with(coalesce(date_source, ''), 'header_') then 'repaired_inversion'
+        when abs(date_diff('day', header_date, published_date)) = 1 then 'repaired_off_by_one'
+        else 'repaired_other'
+    end as date_outcome, -- kept, repaired_inversion, repaired_off_by_one, repaired_other, inferred, ambiguous or undated (fragment for fragments)
     copy_group_id, -- articles that are copies of the same text share it
     copy_group_size, -- how many articles are in the copy group
     story_id, -- articles about the same event share it (copies always do)
@@ -96,6 +109,7 @@ select
     'none',
     0.0,
     articles.header_date_raw,
+    'fragment',
     left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
     1,
     left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,

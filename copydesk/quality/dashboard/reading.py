@@ -100,12 +100,11 @@ class Warehouse:
                 "date_source",
                 "date_confidence",
                 "header_date_raw",
+                "date_outcome as date_category",
                 "copy_group_id",
                 "copy_group_size",
                 "left(body, ?) as excerpt",
                 *optional,
-                # Mirrors the run summary's "dates repaired" (flows/nightly.py count_outcomes).
-                "try_strptime(header_date_raw, '%Y-%m-%d')::date as header_date",
             ]
         )
         order = "ingested_at desc, " if "ingested_at" in optional else ""
@@ -118,7 +117,6 @@ class Warehouse:
             for column in ("outlet", "outlet_domain", "url", "title", "story_id", "run_id"):
                 row.setdefault(column, None)
             row["story_id"] = row["story_id"] or row["copy_group_id"]
-            row["date_category"] = date_category(row)
             row["conf_bin"] = confidence_bin(row["date_confidence"])
         return rows
 
@@ -180,28 +178,6 @@ class Warehouse:
                     )
                     return table, {r["d"] for r in rows if r["d"]}
         return None
-
-
-def date_category(row: dict) -> str:
-    """kept / repaired (how) / inferred / ambiguous / undated, from the article's own columns."""
-    if row["is_fragment"]:
-        return "fragment"
-    published, header = row["published_date"], row["header_date"]
-    if published is None:
-        return "undated"
-    if row["date_source"] == "header_ambiguous":
-        return "ambiguous"
-    if header is None:
-        return "kept" if row["header_date_raw"] and row["date_source"] == "header" else "inferred"
-    if published == header:
-        return "kept"
-    if (published.month, published.day) == (header.day, header.month) or (
-        row["date_source"] or ""
-    ).startswith("header_"):
-        return "repaired_inversion"
-    if abs((published - header).days) == 1:
-        return "repaired_off_by_one"
-    return "repaired_other"
 
 
 def confidence_bin(value) -> str:
