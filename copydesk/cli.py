@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
     schema = commands.add_parser("schema", help="list published tables and columns with meanings")
     schema.add_argument("--data", help="data folder holding warehouse.duckdb")
+    schema.add_argument(
+        "--markdown", action="store_true", help="print the reference page docs/warehouse.md"
+    )
 
     serve = commands.add_parser(
         "serve", help="serve the nightly run as a Prefect deployment on a schedule, until stopped"
@@ -339,21 +342,18 @@ def command_rollback(args) -> int:
 
 def command_schema(args) -> int:
     from copydesk.warehouse.connection import read_only_connection
+    from copydesk.warehouse.schema import describe, markdown
 
     settings = Settings.from_env(data_dir=args.data)
     with read_only_connection(settings.warehouse_path) as conn:
-        tables = conn.execute(
-            "select schema_name, table_name, comment from duckdb_tables() order by all"
-        ).fetchall()
-        columns = conn.execute(
-            "select schema_name, table_name, column_name, data_type, comment"
-            " from duckdb_columns() order by schema_name, table_name, column_index"
-        ).fetchall()
-    for schema_name, table_name, comment in tables:
-        print(f"\n{schema_name}.{table_name}\n  {comment or ''}")
-        for column in columns:
-            if column[:2] == (schema_name, table_name):
-                print(f"    {column[2]:<22} {column[3]:<12} {column[4] or ''}")
+        tables = describe(conn)
+    if args.markdown:
+        print(markdown(tables), end="")
+        return 0
+    for table in tables:
+        print(f"\n{table.name}\n  {table.comment}")
+        for column in table.columns:
+            print(f"    {column.name:<22} {column.type:<12} {column.comment}")
     return 0
 
 
