@@ -38,7 +38,7 @@ browser:
 run: setup
 	$(BIN)/copydesk run
 
-test: setup browser
+test: setup browser lint
 	COPYDESK_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 # Date, copy and outlet accuracy on real articles with planted corruptions (not in `make test`).
@@ -56,9 +56,11 @@ bench: setup
 	$(BIN)/python bench/scale.py --articles 100000 --night 10000 --memory-limit 7GB
 	$(BIN)/python bench/sidebyside.py --articles 20000
 
+# Style, types and SQL: ruff on all Python, mypy on the package and flows, sqlfluff on sql/.
 lint: setup
 	$(BIN)/ruff check copydesk flows tests bench
 	$(BIN)/ruff format --check copydesk flows tests bench
+	$(BIN)/mypy
 
 # Re-resolve the pins in pyproject.toml into requirements.lock, in a throwaway venv.
 lock:
