@@ -173,11 +173,15 @@ def parse_model(path: Path, layer: str) -> Model:
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """Every model under sql/, in an order where each comes after the tables it reads."""
+    """Every model under sql/ (a layer's folder and its subfolders), in an order where each comes
+    after the tables it reads."""
     models = {}
     for layer in LAYERS:
-        for path in sorted((sql_dir / layer).glob("*.sql")):
+        # By file name, whatever subfolder: a model's table is named after its file alone.
+        for path in sorted((sql_dir / layer).rglob("*.sql"), key=lambda path: (path.name, path)):
             model = parse_model(path, layer)
+            if model.table in models:
+                raise ValueError(f"{path}: {models[model.table].path} builds {model.table} too")
             models[model.table] = model
     graph = {}
     for table, model in models.items():

@@ -81,3 +81,14 @@ def test_models_turn_timestamps_into_dates_in_utc_whatever_the_machines_zone():
     prepare_connection(conn)
     fetched = conn.execute("select (timestamptz '2025-06-02 20:00:00+00')::date").fetchall()
     assert str(fetched[0][0]) == "2025-06-02"
+
+
+def test_models_in_a_layers_subfolders_are_found_and_a_name_twice_is_refused(tmp_path):
+    for folder in ("staging", "intermediate/dates", "intermediate/copies", "marts"):
+        (tmp_path / folder).mkdir(parents=True)
+    model = "-- One row per document.\n-- Why: a test.\nselect 'x' as doc_id\n"
+    (tmp_path / "intermediate" / "dates" / "int_one.sql").write_text(model)
+    assert [m.table for m in load_models(tmp_path)] == ["intermediate.int_one"]
+    (tmp_path / "intermediate" / "copies" / "int_one.sql").write_text(model)
+    with pytest.raises(ValueError, match="intermediate.int_one"):
+        load_models(tmp_path)
