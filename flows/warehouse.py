@@ -103,6 +103,32 @@ def incremental_declaration(sql: str, path: Path) -> Incremental | None:
     return None
 
 
+GRAIN_DECLARATION = re.compile(
+    r"^--\s*@grain\s+(?:(?!none\b)(?P<columns>\w+(?:\s*,\s*\w+)*)|(?P<none>none\b.*\S))\s*$"
+)
+
+
+def grain_declaration(sql: str, path: Path) -> tuple[str, ...] | None:
+    """The model's `-- @grain <columns>` header line: the columns no two rows share. A model whose
+    rows have no key says why (`-- @grain none: ...`) and gets (); None when it declares nothing."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@grain" not in stripped:
+            continue
+        match = GRAIN_DECLARATION.match(stripped)
+        if not match:
+            raise ValueError(
+                f"{path}: write `-- @grain <column>[, <column>...]` or `-- @grain none: <why>`,"
+                f" found {stripped!r}"
+            )
+        if match["none"]:
+            return ()
+        return tuple(column.strip() for column in match["columns"].split(","))
+    return None
+
+
 @dataclass(frozen=True)
 class Model:
     """One .sql file: a select whose result becomes the table named like the file."""
@@ -115,6 +141,9 @@ class Model:
     column_comments: dict[str, str]
     depends_on: frozenset[str]
     incremental: Incremental | None = None
+    # The columns that identify a row (`-- @grain ...`): () for a model whose rows have no key,
+    # None for one that declares nothing.
+    grain: tuple[str, ...] | None = None
 
     @property
     def schema(self) -> str:
@@ -169,6 +198,7 @@ def parse_model(path: Path, layer: str) -> Model:
         column_comments=column_comments,
         depends_on=frozenset(references),
         incremental=incremental_declaration(sql, path),
+        grain=grain_declaration(sql, path),
     )
 
 
@@ -266,12 +296,29 @@ def build_models(
             raise RuntimeError(
                 f"model {model.table} ({model.path.name}) failed: {error}"
             ) from error
+        check_grain(conn, model)
         if not update:
             comment_model(conn, model)
         # Table names come from our own sql/ file names, never from data.
         count_sql = f"select count(*) from {model.table}"  # noqa: S608
         counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
     return counts
+
+
+def check_grain(conn: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Raise if two rows of the model's whole table share its declared grain (`-- @grain ...`)."""
+    if not model.grain:
+        return
+    columns = ", ".join(quote_identifier(column) for column in model.grain)
+    # Column and table names come from our own sql/ files, never from data.
+    duplicate = conn.execute(
+        f"select {columns} from {model.table} group by all having count(*) > 1 limit 1"  # noqa: S608
+    ).fetchall()
+    if duplicate:
+        key = ", ".join(f"{c} = {v!r}" for c, v in zip(model.grain, duplicate[0], strict=True))
+        raise RuntimeError(
+            f"model {model.table} ({model.path.name}) has more than one row with grain {key}"
+        )
 
 
 def comment_model(conn: duckdb.DuckDBPyConnection, model: Model) -> None:

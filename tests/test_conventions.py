@@ -17,6 +17,14 @@ def test_every_sql_file_opens_with_a_comment_saying_what_a_row_is_and_why():
         assert "why" in header.lower(), f"{path}: the header should say why the model exists"
 
 
+def test_every_model_declares_its_grain():
+    for model in load_models():
+        assert model.grain is not None, (
+            f"{model.path}: declare the columns of one row, `-- @grain <columns>`"
+            " (or `-- @grain none: <why>`)"
+        )
+
+
 def test_model_file_names_carry_their_layer_prefix():
     for model in load_models():
         prefix = PREFIXES.get(model.layer)

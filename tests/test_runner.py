@@ -5,6 +5,7 @@ import pytest
 
 from flows.warehouse import (
     build_models,
+    check_grain,
     load_models,
     parse_model,
     prepare_connection,
@@ -83,10 +84,31 @@ def test_models_turn_timestamps_into_dates_in_utc_whatever_the_machines_zone():
     assert str(fetched[0][0]) == "2025-06-02"
 
 
+def test_a_model_with_two_rows_of_one_grain_key_fails_naming_the_model_and_key(tmp_path):
+    path = tmp_path / "intermediate" / "cleanup" / "int_twice.sql"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "-- One row per document.\n-- Why: a test.\n-- @grain doc_id, part\n"
+        "select doc_id, 1 as part from raw.documents\n"
+        "union all select doc_id, 1 from raw.documents\n"
+    )
+    model = parse_model(path, "intermediate")
+    assert model.grain == ("doc_id", "part")
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw.documents as select 'abc' as doc_id")
+    with pytest.raises(RuntimeError, match=r"intermediate\.int_twice .*doc_id = 'abc', part = 1"):
+        build_models(conn, [model])
+    conn.execute(
+        "delete from intermediate.int_twice where rowid = (select min(rowid) from intermediate.int_twice)"
+    )
+    check_grain(conn, model)  # one row per key now
+
+
 def test_models_in_a_layers_subfolders_are_found_and_a_name_twice_is_refused(tmp_path):
     for folder in ("staging", "intermediate/dates", "intermediate/copies", "marts"):
         (tmp_path / folder).mkdir(parents=True)
-    model = "-- One row per document.\n-- Why: a test.\nselect 'x' as doc_id\n"
+    model = "-- One row per document.\n-- Why: a test.\n-- @grain doc_id\nselect 'x' as doc_id\n"
     (tmp_path / "intermediate" / "dates" / "int_one.sql").write_text(model)
     assert [m.table for m in load_models(tmp_path)] == ["intermediate.int_one"]
     (tmp_path / "intermediate" / "copies" / "int_one.sql").write_text(model)

@@ -2,6 +2,7 @@
 -- reduced to lowercase letters and digits, with the outlet it names.
 -- Why: records often carry an outlet as free text rather than a url; the key makes "Agence
 -- France-Presse" and "AGENCE FRANCE PRESSE" the same name.
+-- @grain alias_key
 with names as (
     select
         trim(outlets.outlet) as outlet,

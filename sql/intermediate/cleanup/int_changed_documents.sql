@@ -5,6 +5,7 @@
 -- text, and on the openings its tail paragraphs repeat (int_paragraph_roles), which a night's
 -- documents can add; every other model that reads them rebuilds whole or updates pairs of these
 -- documents. Shingles opening more than 200 documents are boilerplate, as in int_teaser_matches.
+-- @grain doc_id
 with added as (
     select
         doc_id,

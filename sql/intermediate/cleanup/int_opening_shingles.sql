@@ -4,6 +4,7 @@
 -- 1,000 characters only: 80 words fit in them, and splitting whole bodies into words cost most
 -- of the teaser model's time.
 -- @incremental doc_key = build.new_documents.doc_key
+-- @grain doc_key, shingle
 with openings as (
     select
         doc_key,

@@ -5,6 +5,7 @@
 -- the body but are kept: credits in their own column, the others as fragment rows. A caption's
 -- dates ("... on June 1, 2025. REUTERS/Name") would also mislead the date models.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, paragraph_no
 with paragraphs as (
     select
         *,

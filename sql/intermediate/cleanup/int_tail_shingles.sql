@@ -4,6 +4,7 @@
 -- per document so a night adds its own documents' tails only. A tail paragraph is cut off (no
 -- closing punctuation), at least 150 characters long, among the last six and never the first.
 -- @incremental doc_key = build.new_documents.doc_key
+-- @grain doc_key, paragraph_no, shingle
 with tails as (
     select
         doc_key(doc_id) as doc_key,

@@ -4,6 +4,7 @@
 -- weak evidence; when the story it teases is in the warehouse too, its opening proves it. Left in
 -- the body, a teaser would also make the two pages look like copies of each other.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, paragraph_no
 with tail_shingles as (
     -- The tail paragraphs of the documents this build computes (int_tail_shingles says which).
     select

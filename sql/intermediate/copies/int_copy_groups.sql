@@ -4,6 +4,7 @@
 -- propagation (each article takes the smallest doc_id among its neighbours' labels until nothing
 -- changes), which costs edges x diameter rather than the square of a component's size. The group
 -- is named after its smallest doc_id, whatever order articles arrived in.
+-- @grain doc_id
 with recursive edges as (
     select
         doc_a as doc_id,

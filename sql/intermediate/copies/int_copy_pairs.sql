@@ -21,6 +21,7 @@
 -- A nightly update recomputes the pairs of the documents it computes (int_changed_documents)
 -- against the whole warehouse; pairs of two earlier documents stay as they were.
 -- @incremental doc_a, doc_b = intermediate.int_changed_documents.doc_id
+-- @grain doc_a, doc_b
 with common as (
     -- Boilerplate: shingles in more than 200 articles, counted on the articles whose key ends in
     -- 0 of 8 (more than 25 of them). A document sample is enough to tell padding (1,000+ articles)

@@ -2,6 +2,7 @@
 -- Why: syndicated copies share long runs of words even after edits and cuts; shingles turn that
 -- into a join (sql/macros/shingles.sql says what a shingle is).
 -- @incremental doc_key = intermediate.int_changed_documents.doc_key
+-- @grain doc_key, shingle
 with words as (
     select
         doc_key(doc_id) as doc_key,

@@ -1,6 +1,7 @@
 -- One row per article: its publication date, which evidence decided it and how sure that is.
 -- Why: articles carries one date per article; this turns the ranked evidence into that date and a
 -- date_source a user can filter on (e.g. every repaired inversion).
+-- @grain doc_id
 with chosen as (
     select
         doc_id,

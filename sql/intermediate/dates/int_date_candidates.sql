@@ -5,6 +5,7 @@
 -- the text supports each. A night's documents are all new to the warehouse together, so the
 -- night's other headers are all in the same update.
 -- @incremental doc_id = build.new_documents.doc_id
+-- @grain doc_id, candidate_date, evidence_kind
 with documents as (
     select
         doc_id,

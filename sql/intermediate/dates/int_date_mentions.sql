@@ -4,6 +4,7 @@
 -- Why: the body is the evidence that confirms or contradicts a header date, and the only anchor
 -- an undated article has. Captions and credits were removed before, so their dates do not count.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, mention_no
 with texts as (
     select
         documents.doc_id,

@@ -2,6 +2,7 @@
 -- Why: scoring needs the weekday counts, the stated month-days and the lead's first expression
 -- per article, not one row per mention.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id
 select
     documents.doc_id, -- the article
     [

@@ -5,6 +5,7 @@
 -- the lead's event date ("said Monday" in a story of Tuesday 3 June is 2 June) is what the
 -- borrower's own lead is aligned to.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id
 with scores as (
     select
         candidates.doc_id,

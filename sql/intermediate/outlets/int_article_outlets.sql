@@ -5,6 +5,7 @@
 -- Pravda.ru), then news-please's source_domain, then a free-text outlet ("AFP"). Unknown hosts keep
 -- their registrable domain (public suffix list) as the outlet, to be added to the reference.
 -- @incremental doc_id = build.new_documents.doc_id
+-- @grain doc_id
 with documents as (
     select
         doc_id,

@@ -4,6 +4,7 @@
 -- Fidan) even when their wording differs, while their common words do not tell stories apart. The
 -- idf assumes a corpus of at least 1,000 articles, so a small night made of one story (the seeds)
 -- does not make its own names look common. At most 40 names an article, the heaviest.
+-- @grain doc_id, term
 with term_counts as (
     select
         doc_id,
