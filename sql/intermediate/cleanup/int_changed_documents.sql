@@ -49,7 +49,7 @@ boilerplate as (
     from intermediate.int_opening_shingles
     where shingle in (select shingle from shared_tails)
     group by shingle
-    having count(*) > 200
+    having count(*) > boilerplate_documents()
 ),
 
 distinctive_tails as materialized (
@@ -95,7 +95,7 @@ earlier_tails_teasing_added as (
     from matched
     join tail_sizes
         using (doc_key, paragraph_no)
-    where matched.shared_shingles >= 0.5 * tail_sizes.shingle_count
+    where matched.shared_shingles >= teaser_overlap() * tail_sizes.shingle_count
 )
 
 select

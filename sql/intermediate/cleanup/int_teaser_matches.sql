@@ -27,7 +27,7 @@ opening_shingles as (
         shingle
     from intermediate.int_opening_shingles
     where shingle in (select shingle from tail_shingles)
-    qualify count(*) over (partition by shingle) <= 200
+    qualify count(*) over (partition by shingle) <= boilerplate_documents()
 ),
 
 tail_sizes as (
@@ -53,7 +53,7 @@ matches as (
         on tail_sizes.doc_key = tail_shingles.doc_key
         and tail_sizes.paragraph_no = tail_shingles.paragraph_no
     group by tail_shingles.doc_key, tail_shingles.paragraph_no, opening_shingles.doc_key
-    having count(*) >= 0.5 * any_value(tail_sizes.shingle_count)
+    having count(*) >= teaser_overlap() * any_value(tail_sizes.shingle_count)
     qualify row_number() over (
         partition by tail_shingles.doc_key, tail_shingles.paragraph_no
         order by overlap desc, teased_doc_key
