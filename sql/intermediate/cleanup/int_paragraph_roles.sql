@@ -25,23 +25,23 @@ with paragraphs as (
             )
             or regexp_matches(
                 paragraph_text,
-                '^[-–—(]?\s*(?:AFP|Reuters|AP|Xinhua|TASS|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama|'
-                || 'Anadolu|IANS|Bloomberg)\s*\)?$'
+                '^[-–—(]?\s*(?:' || credit_agencies() || ')\s*\)?$'
             )
             or regexp_matches(
                 paragraph_text,
-                '^(?:AP|AFP|Reuters|EPA|Getty Images|Xinhua|Anadolu) ?(?:Photo|Images|/)'
+                '^(?:' || credit_agencies() || ') ?(?:Photo|Images|/)'
             )
         ) as looks_like_credit,
         -- "... speaks in Kyiv on June 1, 2025. REUTERS/Gleb Garanich", "(AP Photo/Efrem Lukatsky)"
         char_length <= 400 and (
             regexp_matches(
                 paragraph_text,
-                '(?:REUTERS|AFP|AP|EPA|Getty Images|Xinhua|Anadolu)/[A-Z][\p{L} .''’-]+\)?$'
+                -- Reuters signs its pictures in capitals
+                '(?:REUTERS|' || credit_agencies() || ')/[A-Z][\p{L} .''’-]+\)?$'
             )
             or regexp_matches(
                 paragraph_text,
-                '\((?:AP|AFP|Reuters|EPA|Xinhua|Anadolu|AA) Photo[^)]*\)$'
+                '\((?:' || credit_agencies() || ') Photo[^)]*\)$'
             )
         ) as looks_like_caption,
         -- Site navigation, share and comment prompts, newsletter and ad slots: a label alone, a

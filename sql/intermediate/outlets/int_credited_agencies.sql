@@ -17,7 +17,7 @@ select
                     ),
                     ' '
                 ),
-                '\b(AFP|Reuters|AP|Xinhua|TASS|Anadolu|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama)\b',
+                '\b(' || text_agencies() || ')\b',
                 1
             ),
             ''
@@ -25,7 +25,7 @@ select
         nullif(
             regexp_extract(
                 body,
-                '(?:\(|told |/)(AFP|Reuters|AP|Xinhua|TASS|Anadolu|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama)\b',
+                '(?:\(|told |/)(' || text_agencies() || ')\b',
                 1
             ),
             ''
