@@ -9,3 +9,7 @@ create or replace temp macro boilerplate_documents() as 200;
 -- A tail paragraph teases a document when at least this share of its shingles is in that
 -- document's opening.
 create or replace temp macro teaser_overlap() as 0.5;
+
+-- Days a publication date may lie after the page was seen (its fetch, else its ingest): a day of
+-- time zones. A later header is ruled out, a later dateline year or candidate dropped.
+create or replace temp macro time_zone_days() as 1;

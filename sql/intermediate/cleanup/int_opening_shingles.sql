@@ -1,8 +1,7 @@
 -- One row per distinct 5-word shingle (hashed) of the first 80 words of a document's body.
 -- Why: a teaser glued onto a page repeats the opening of the story it teases (int_teaser_matches);
--- kept per document so a night adds the openings of its own documents only. Words of the first
--- 1,000 characters only: 80 words fit in them, and splitting whole bodies into words cost most
--- of the teaser model's time.
+-- kept per document so a night adds its own documents' openings only. Words of the first 1,000
+-- characters only: 80 words fit in them, and splitting whole bodies is the costly part.
 -- @incremental doc_key = build.new_documents.doc_key
 -- @grain doc_key, shingle
 with openings as (

@@ -1,9 +1,7 @@
 -- One row per paragraph with its role: body, subhead, credit, caption, page_junk or teaser.
--- Why: credit lines ("Photo: Reuters / ...", "Agencies - Xinhua"), photo captions, site
--- navigation and prompts ("Related Articles", "Share this article") are not article text, and
--- dumps glue truncated teasers of unrelated stories onto the end of a page (seed 002). Those leave
--- the body but are kept: credits in their own column, the others as fragment rows. A caption's
--- dates ("... on June 1, 2025. REUTERS/Name") would also mislead the date models.
+-- Why: credit lines, photo captions, site navigation and prompts are not article text, and dumps
+-- glue cut-off teasers of other stories onto a page (seed 002); they leave the body but are kept
+-- (credits in a column, the others as fragments), and their dates do not mislead the date models.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id, paragraph_no
 with paragraphs as (

@@ -41,7 +41,7 @@ select
     end as date_source, -- header, header_ambiguous, header_inverted, url, metadata, dateline, copy_group, fetched_at or none
     case
         when chosen.published_date is null then 0.0
-        else round(chosen.best_score / (chosen.best_score + coalesce(runner_up.runner_up_score, 0) + 0.1), 3)
+        else date_confidence(chosen.best_score, coalesce(runner_up.runner_up_score, 0))
     end as date_confidence -- 0-1: the chosen date's score against the runner-up's
 from staging.stg_documents as documents
 left join chosen

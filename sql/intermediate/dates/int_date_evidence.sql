@@ -36,7 +36,7 @@ plausible as (
     from evidence
     join documents
         using (doc_id)
-    where evidence.candidate_date <= documents.seen_date + 1
+    where evidence.candidate_date <= documents.seen_date + time_zone_days()
         and (
             evidence.candidate_date >= date '1990-01-01'
             or evidence.evidence_kind in ('header', 'url', 'metadata')

@@ -81,7 +81,7 @@ readings as (
         -- Forced when the header is impossible or ruled out by the fetch (after the page was seen,
         -- plus a day of time zones: int_date_evidence drops it).
         case
-            when header_date is null or header_date > seen_date + 1 then 'header_swapped_forced'
+            when header_date is null or header_date > seen_date + time_zone_days() then 'header_swapped_forced'
             else 'header_swapped'
         end,
         header_date_raw

@@ -73,7 +73,7 @@ stated as (
             ]) as years(candidate_year)
         where dateline_date_text is not null
     )
-    where dated <= seen_date + 1
+    where dated <= seen_date + time_zone_days()
     group by doc_id
 )
 

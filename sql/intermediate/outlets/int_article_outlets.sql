@@ -1,9 +1,8 @@
 -- One row per document: the outlet that published it, from the best evidence, and whether the
 -- outlet reference table knows it.
--- Why: users ask which outlets ran a story. The url's host is the best evidence (matched to the
--- reference on its longest known suffix, so news.yahoo.com is Yahoo News and english.pravda.ru is
--- Pravda.ru), then news-please's source_domain, then a free-text outlet ("AFP"). Unknown hosts keep
--- their registrable domain (public suffix list) as the outlet, to be added to the reference.
+-- Why: users ask which outlets ran a story. Best is the url's host on its longest known suffix
+-- (news.yahoo.com is Yahoo News), then news-please's source_domain, then a free-text outlet;
+-- unknown hosts keep their registrable domain, to be added to the reference.
 -- @incremental doc_id = build.new_documents.doc_id
 -- @grain doc_id
 with documents as (

@@ -1,7 +1,6 @@
 -- One row per document: the wire agency its credit lines or its body credit the text to.
 -- Why: the articles mart names each article's agency (its dateline's first, then this, then its
--- copies'). Kept per document, so a nightly update reads only its own documents' bodies: in the
--- mart the body regex ran over every body every night (4 s at 1M documents).
+-- copies'). Kept per document, so a nightly update reads only its own documents' bodies.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id
 select

@@ -1,9 +1,8 @@
 -- One row per (article, name it mentions: a capitalized word inside a sentence) with its tf-idf
--- weight.
--- Why: articles about the same event name the same people and places (Ciragan, Medinsky, Umerov,
--- Fidan) even when their wording differs, while their common words do not tell stories apart. The
--- idf assumes a corpus of at least 1,000 articles, so a small night made of one story (the seeds)
--- does not make its own names look common. At most 40 names an article, the heaviest.
+-- weight, for the article's 40 heaviest names.
+-- Why: articles about one event name the same people and places even when their wording differs.
+-- The idf assumes at least 1,000 articles, so a small night of one story (the seeds) does not make
+-- its own names look common.
 -- @grain doc_id, term
 with term_counts as (
     select
