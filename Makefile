@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: setup run test lint lock clean bench-quality bench browser
+.PHONY: setup run test lint lint-sql lock clean bench-quality bench browser
 
 setup: $(INSTALLED) $(VENDORED)
 
@@ -59,6 +59,10 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check flows tests
 	$(BIN)/ruff format --check flows tests
+
+# The SQL models against .sqlfluff (dialect duckdb; .sqlfluffignore lists what it cannot parse).
+lint-sql: setup
+	$(BIN)/sqlfluff lint sql
 
 # Re-resolve the pins in pyproject.toml into requirements.lock, in a throwaway venv.
 lock:

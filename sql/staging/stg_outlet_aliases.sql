@@ -8,7 +8,7 @@ with names as (
         trim(outlets.outlet) as outlet,
         trim(alias.name) as name
     from raw.outlets as outlets,
-        unnest(string_split(coalesce(outlets.aliases, ''), '|')) as alias(name)
+        unnest(string_split(coalesce(outlets.aliases, ''), '|')) as alias (name)
     union all
     select
         trim(outlet),

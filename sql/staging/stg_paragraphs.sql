@@ -28,7 +28,7 @@ paragraphs as (
         piece.paragraph_text,
         piece.paragraph_no
     from splits,
-        unnest(splits.pieces) with ordinality as piece(paragraph_text, paragraph_no)
+        unnest(splits.pieces) with ordinality as piece (paragraph_text, paragraph_no)
 )
 
 select

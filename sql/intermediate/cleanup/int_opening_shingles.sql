@@ -12,7 +12,7 @@ with openings as (
     where doc_key in (select doc_key from build.new_documents)
 ),
 
-hashes as (
+shingle_hashes as (
     select
         doc_key,
         sorted_shingle_hashes(word_list) as sorted_hashes
@@ -22,4 +22,4 @@ hashes as (
 select
     doc_key, -- the document (doc_key of staging.stg_documents)
     unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words of its opening
-from hashes
+from shingle_hashes

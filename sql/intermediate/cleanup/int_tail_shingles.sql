@@ -18,7 +18,7 @@ with tails as (
     qualify paragraph_no > max(paragraph_no) over (partition by doc_key) - 6
 ),
 
-hashes as (
+shingle_hashes as (
     select
         doc_key,
         paragraph_no,
@@ -30,4 +30,4 @@ select
     doc_key, -- the document (doc_key of staging.stg_documents)
     paragraph_no, -- the paragraph (staging.stg_paragraphs)
     unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words of it
-from hashes
+from shingle_hashes

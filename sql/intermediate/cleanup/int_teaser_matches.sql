@@ -56,7 +56,7 @@ matches as (
     having count(*) >= teaser_overlap() * any_value(tail_sizes.shingle_count)
     qualify row_number() over (
         partition by tail_shingles.doc_key, tail_shingles.paragraph_no
-        order by overlap desc, teased_doc_key
+        order by overlap desc, teased_doc_key asc
     ) = 1
 )
 

@@ -12,7 +12,7 @@ with words as (
         and doc_id in (select doc_id from intermediate.int_changed_documents)
 ),
 
-hashes as (
+shingle_hashes as (
     select
         doc_key,
         sorted_shingle_hashes(word_list) as sorted_hashes
@@ -22,4 +22,4 @@ hashes as (
 select
     doc_key, -- the article (doc_key of staging.stg_documents)
     unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words
-from hashes
+from shingle_hashes

@@ -83,7 +83,7 @@ fetch_items as (
         fetches.detail
     from fetches,
         priors,
-        unnest([0, 1]) as offsets(offset_days)
+        unnest([0, 1]) as offsets (offset_days)
 )
 
 select

@@ -67,7 +67,7 @@ scored as (
 ranked as (
     select
         *,
-        dense_rank() over (partition by doc_id order by date_score desc, candidate_date) as date_rank
+        dense_rank() over (partition by doc_id order by date_score desc, candidate_date asc) as date_rank
     from scored
 )
 

@@ -38,7 +38,7 @@ matches as (
                 || '|December)\b'
                 || '|\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ee]arly|[Ll]ate|[Mm]id-?|[Oo]f|[Ll]ast|[Nn]ext|[Tt]his) ?May\b'
             )
-        ) with ordinality as found(mention, mention_no)
+        ) with ordinality as found (mention, mention_no)
 ),
 
 positioned as (

@@ -64,7 +64,7 @@ readings as (
         case
             when day(header_date) > 12 or day(header_date) = month(header_date) then 'header_unambiguous'
             else 'header_ambiguous'
-        end as prior,
+        end as prior_kind,
         header_date_raw as detail
     from documents
     where header_date is not null
@@ -118,5 +118,5 @@ select
     readings.detail -- the header as written, or the night's span of headers
 from readings
 join staging.stg_date_priors as priors
-    on priors.kind = readings.prior
+    on priors.kind = readings.prior_kind
 where readings.candidate_date is not null

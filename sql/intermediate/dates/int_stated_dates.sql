@@ -70,9 +70,9 @@ stated as (
                 year(coalesce(header_date, seen_date)) - 1,
                 year(coalesce(header_date, seen_date)),
                 year(coalesce(header_date, seen_date)) + 1
-            ]) as years(candidate_year)
+            ]) as years (candidate_year)
         where dateline_date_text is not null
-    )
+    ) as readings
     where dated <= seen_date + time_zone_days()
     group by doc_id
 )

@@ -43,7 +43,7 @@ host_outlets as (
         arg_max(reference.country, length(reference.domain)) as country
     from hosts
     left join staging.stg_outlet_domains as reference
-        on hosts.host = reference.domain
+        on reference.domain = hosts.host
         or hosts.host like '%.' || reference.domain
     group by all
 ),

@@ -12,14 +12,20 @@ with term_counts as (
     from intermediate.int_story_names
 ),
 
+total as (
+    select
+        count(distinct doc_id) as documents
+    from term_counts
+),
+
 document_frequency as (
     select
-        term,
+        term_counts.term,
         count(*) as documents_with_term,
         greatest(any_value(total.documents), 1000) as documents
     from term_counts,
-        (select count(distinct doc_id) as documents from term_counts) as total
-    group by term
+        total
+    group by term_counts.term
 )
 
 select
@@ -31,4 +37,4 @@ select
 from term_counts
 join document_frequency as frequency
     using (term)
-qualify row_number() over (partition by term_counts.doc_id order by weight desc, term) <= 40
+qualify row_number() over (partition by term_counts.doc_id order by weight desc, term asc) <= 40
