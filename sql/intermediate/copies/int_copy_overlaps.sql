@@ -78,20 +78,29 @@ common_sizes as (
     group by doc_key
 ),
 
-shared_common as (
-    -- Boilerplate the two share: taken off the count (a few rows per pair, so cheaper here than
-    -- filtering every shingle row above).
+common_of_a as (
     select
         verified.key_a,
         verified.key_b,
-        count(*) as common_shingles
+        common_a.shingle
     from verified
     join common_occurrences as common_a
         on common_a.doc_key = verified.key_a
-    join common_occurrences as common_b
-        on common_b.doc_key = verified.key_b
-        and common_b.shingle = common_a.shingle
-    group by verified.key_a, verified.key_b
+),
+
+shared_common as (
+    -- Boilerplate the two share: taken off the count (a few rows per pair, so cheaper here than
+    -- filtering every shingle row above). A semi join, as in verified: joined on the shingle
+    -- first, the two sides' boilerplate multiplied out (33M rows at 20k articles, 3 s).
+    select
+        key_a,
+        key_b,
+        count(*) as common_shingles
+    from common_of_a
+    semi join common_occurrences as common_b
+        on common_b.doc_key = common_of_a.key_b
+        and common_b.shingle = common_of_a.shingle
+    group by key_a, key_b
 )
 
 select
