@@ -17,6 +17,28 @@ def test_every_sql_file_opens_with_a_comment_saying_what_a_row_is_and_why():
         assert "why" in header.lower(), f"{path}: the header should say why the model exists"
 
 
+def test_model_headers_say_what_a_row_is_then_why_in_at_most_three_lines():
+    for model in load_models():
+        header = []
+        for line in model.sql.splitlines():
+            if not line.startswith("--"):
+                break
+            if not line[2:].strip().startswith("@"):  # the runner's declarations
+                header.append(line)
+        assert header[0].startswith("-- One row per"), model.path
+        why = next(i for i, line in enumerate(header) if line.startswith("-- Why:"))
+        assert why <= 2, f"{model.path}: say what a row is in at most two lines"
+        assert len(header) - why <= 3, f"{model.path}: at most three lines of why in the header"
+
+
+def test_every_model_declares_its_grain():
+    for model in load_models():
+        assert model.grain is not None, (
+            f"{model.path}: declare the columns of one row, `-- @grain <columns>`"
+            " (or `-- @grain none: <why>`)"
+        )
+
+
 def test_model_file_names_carry_their_layer_prefix():
     for model in load_models():
         prefix = PREFIXES.get(model.layer)

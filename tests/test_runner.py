@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from copydesk.warehouse.build import build_models, record_new_documents
+from copydesk.warehouse.build import build_models, check_grain, record_new_documents
 from copydesk.warehouse.connection import prepare_connection
 from copydesk.warehouse.models import load_models, parse_model
 
@@ -77,3 +77,61 @@ def test_models_turn_timestamps_into_dates_in_utc_whatever_the_machines_zone():
     prepare_connection(conn)
     fetched = conn.execute("select (timestamptz '2025-06-02 20:00:00+00')::date").fetchall()
     assert str(fetched[0][0]) == "2025-06-02"
+
+
+def test_a_model_with_two_rows_of_one_grain_key_fails_naming_the_model_and_key(tmp_path):
+    path = tmp_path / "intermediate" / "cleanup" / "int_twice.sql"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "-- One row per document.\n-- Why: a test.\n-- @grain doc_id, part\n"
+        "select doc_id, 1 as part from raw.documents\n"
+        "union all select doc_id, 1 from raw.documents\n"
+    )
+    model = parse_model(path, "intermediate")
+    assert model.grain == ("doc_id", "part")
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw.documents as select 'abc' as doc_id")
+    with pytest.raises(RuntimeError, match=r"intermediate\.int_twice .*doc_id = 'abc', part = 1"):
+        build_models(conn, [model])
+    conn.execute(
+        "delete from intermediate.int_twice where rowid = (select min(rowid) from intermediate.int_twice)"
+    )
+    check_grain(conn, model)  # one row per key now
+
+
+def test_models_in_a_layers_subfolders_are_found_and_a_name_twice_is_refused(tmp_path):
+    for folder in ("staging", "intermediate/dates", "intermediate/copies", "marts"):
+        (tmp_path / folder).mkdir(parents=True)
+    model = "-- One row per document.\n-- Why: a test.\n-- @grain doc_id\nselect 'x' as doc_id\n"
+    (tmp_path / "intermediate" / "dates" / "int_one.sql").write_text(model)
+    assert [m.table for m in load_models(tmp_path)] == ["intermediate.int_one"]
+    (tmp_path / "intermediate" / "copies" / "int_one.sql").write_text(model)
+    with pytest.raises(ValueError, match="intermediate.int_one"):
+        load_models(tmp_path)
+
+
+def test_after_an_update_the_grain_is_checked_where_the_update_wrote(tmp_path):
+    path = tmp_path / "intermediate" / "int_parts.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per document part.\n-- Why: a test.\n-- @grain doc_id, part\n"
+        "select doc_id, 1 as part from intermediate.scope\n"
+    )
+    model = parse_model(path, "intermediate")
+    conn = duckdb.connect()
+    conn.execute("create schema intermediate")
+    conn.execute("create table intermediate.scope as select 'new' as doc_id")
+    # An earlier generation's duplicate ('old') and the update's rows ('new').
+    conn.execute(
+        "create table intermediate.int_parts as"
+        " select * from (values ('old', 1), ('old', 1), ('new', 1), ('new', 2)) t(doc_id, part)"
+    )
+    rewritten = "doc_id in (select doc_id from intermediate.scope)"
+    check_grain(conn, model, rewritten)  # the rows the update wrote are one per key
+    conn.execute("insert into intermediate.int_parts values ('new', 2)")
+    with pytest.raises(RuntimeError, match="doc_id = 'new', part = 2"):
+        check_grain(conn, model, rewritten)
+    conn.execute("delete from intermediate.int_parts where doc_id = 'new'")
+    with pytest.raises(RuntimeError, match="doc_id = 'old', part = 1"):
+        check_grain(conn, model)  # a full build's check covers the whole table

@@ -45,7 +45,7 @@ def read_corpus(root: Path) -> tuple[list[dict], dict[str, str]]:
 
 
 def shingles(text: str) -> set[str]:
-    """As sql/intermediate/int_shingles.sql: five consecutive lowercased letter/digit words."""
+    """As sql/intermediate/copies/int_shingles.sql: five consecutive lowercased letter/digit words."""
     body = HEADER.sub("", text)
     words = re.findall(r"[^\W_]+", body.lower())
     return {" ".join(words[i : i + 5]) for i in range(len(words) - 4)}

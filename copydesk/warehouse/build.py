@@ -49,12 +49,38 @@ def build_models(
             raise RuntimeError(
                 f"model {model.table} ({model.path.name}) failed: {error}"
             ) from error
+        rewritten = declared.in_scope_condition() if update and declared is not None else None
+        check_grain(conn, model, rewritten)
         if not update:
             comment_model(conn, model)
         # Table names come from our own sql/ file names, never from data.
         count_sql = f"select count(*) from {model.table}"  # noqa: S608
         counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
     return counts
+
+
+def check_grain(
+    conn: duckdb.DuckDBPyConnection, model: Model, rewritten: str | None = None
+) -> None:
+    """Raise if two rows of the model's table share its declared grain (`-- @grain ...`). After
+    an update only keys of the rows it rewrote (`rewritten`, a condition) are looked up: the
+    other rows were checked when they were written, so a new duplicate involves a new row."""
+    if not model.grain:
+        return
+    columns = ", ".join(quote_identifier(column) for column in model.grain)
+    # Column and table names come from our own sql/ files, never from data.
+    rows = model.table
+    if rewritten is not None:
+        touched = f"select distinct {columns} from {model.table} where {rewritten}"  # noqa: S608
+        rows = f"{model.table} semi join ({touched}) using ({columns})"
+    duplicate = conn.execute(
+        f"select {columns} from {rows} group by all having count(*) > 1 limit 1"  # noqa: S608
+    ).fetchall()
+    if duplicate:
+        key = ", ".join(f"{c} = {v!r}" for c, v in zip(model.grain, duplicate[0], strict=True))
+        raise RuntimeError(
+            f"model {model.table} ({model.path.name}) has more than one row with grain {key}"
+        )
 
 
 def comment_model(conn: duckdb.DuckDBPyConnection, model: Model) -> None:

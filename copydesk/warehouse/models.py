@@ -42,6 +42,11 @@ class Incremental:
             f" where {column} not in (select {column} from {NEW_DOCUMENTS})"
         )
 
+    def in_scope_condition(self) -> str:
+        """The rows an update rewrites: those whose key names a document of the scope."""
+        scope = f"select {self.scope_column} from {self.scope_table}"  # noqa: S608
+        return " or ".join(f"{column} in ({scope})" for column in self.key_columns)
+
     def delete_sql(self, table: str) -> str:
         earlier = self.earlier_documents_sql()
         condition = " or ".join(f"{column} in ({earlier})" for column in self.key_columns)
@@ -73,6 +78,32 @@ def incremental_declaration(sql: str, path: Path) -> Incremental | None:
     return None
 
 
+GRAIN_DECLARATION = re.compile(
+    r"^--\s*@grain\s+(?:(?!none\b)(?P<columns>\w+(?:\s*,\s*\w+)*)|(?P<none>none\b.*\S))\s*$"
+)
+
+
+def grain_declaration(sql: str, path: Path) -> tuple[str, ...] | None:
+    """The model's `-- @grain <columns>` header line: the columns no two rows share. A model whose
+    rows have no key says why (`-- @grain none: ...`) and gets (); None when it declares nothing."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@grain" not in stripped:
+            continue
+        match = GRAIN_DECLARATION.match(stripped)
+        if not match:
+            raise ValueError(
+                f"{path}: write `-- @grain <column>[, <column>...]` or `-- @grain none: <why>`,"
+                f" found {stripped!r}"
+            )
+        if match["none"]:
+            return ()
+        return tuple(column.strip() for column in match["columns"].split(","))
+    return None
+
+
 @dataclass(frozen=True)
 class Model:
     """One .sql file: a select whose result becomes the table named like the file."""
@@ -85,6 +116,9 @@ class Model:
     column_comments: dict[str, str]
     depends_on: frozenset[str]
     incremental: Incremental | None = None
+    # The columns that identify a row (`-- @grain ...`): () for a model whose rows have no key,
+    # None for one that declares nothing.
+    grain: tuple[str, ...] | None = None
 
     @property
     def schema(self) -> str:
@@ -139,15 +173,20 @@ def parse_model(path: Path, layer: str) -> Model:
         column_comments=column_comments,
         depends_on=frozenset(references),
         incremental=incremental_declaration(sql, path),
+        grain=grain_declaration(sql, path),
     )
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """Every model under sql/, in an order where each comes after the tables it reads."""
-    models = {}
+    """Every model under sql/ (a layer's folder and its subfolders), in an order where each comes
+    after the tables it reads."""
+    models: dict[str, Model] = {}
     for layer in LAYERS:
-        for path in sorted((sql_dir / layer).glob("*.sql")):
+        # By file name, whatever subfolder: a model's table is named after its file alone.
+        for path in sorted((sql_dir / layer).rglob("*.sql"), key=lambda path: (path.name, path)):
             model = parse_model(path, layer)
+            if model.table in models:
+                raise ValueError(f"{path}: {models[model.table].path} builds {model.table} too")
             models[model.table] = model
     graph = {}
     for table, model in models.items():

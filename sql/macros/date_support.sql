@@ -79,3 +79,8 @@ create or replace temp macro text_support(weekday_counts, weekday_total, month_d
     weekday_support(weekday_counts, weekday_total, candidate)
     + month_day_support(month_days, candidate)
     + 0.25 * month_support(months, candidate);
+
+-- How clearly a date's score beat the runner-up's, 0 to 1: an article's own date and its
+-- published date are rated alike (0.1 keeps a lone weak date from scoring 1).
+create or replace temp macro date_confidence(best_score, runner_up_score) as
+    round(best_score / (best_score + runner_up_score + 0.1), 3);

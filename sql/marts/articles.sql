@@ -2,6 +2,7 @@
 -- fragment split off a document (is_fragment = true: teasers of other stories, page junk).
 -- Why: this is the table users query: the cleaned body, the normalized date with its source and
 -- confidence, the outlet, the wire agency and the copy group and story the article belongs to.
+-- @grain article_id
 with articles as (
     select
         left(documents.doc_id, 16) as article_id,

@@ -1,6 +1,7 @@
 -- One row per piece of evidence for a candidate publication date of an article.
 -- Why: users and the quality dashboard can see why a date was chosen (or repaired): every
 -- candidate, the kind and weight of its evidence, its total score and which one won.
+-- @grain none: as intermediate.int_date_evidence, two lenders may give equal rows
 select
     left(evidence.doc_id, 16) as article_id, -- the article (articles.article_id)
     evidence.candidate_date, -- a candidate publication date

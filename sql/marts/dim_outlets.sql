@@ -2,6 +2,7 @@
 -- its kind, country, domains, whether the reference knows it, and how much it published.
 -- Why: "outlets by volume" and "which domains should we add to the reference?" are daily
 -- questions; unknown outlets keep their domain as the name and show in_reference = false.
+-- @grain outlet
 with published as (
     select
         outlet,

@@ -2,6 +2,7 @@
 -- ran it, and how many distinct texts and copies it has.
 -- Why: "which outlets ran this story, and who wrote it first?" and "how many distinct articles,
 -- not copies, did we get?" are the questions a news warehouse is for.
+-- @grain story_id
 with members as (
     select
         *

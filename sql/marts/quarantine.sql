@@ -1,6 +1,7 @@
 -- One row per input record or document that did not become an article, with the reason.
 -- Why: bad input must be visible and fixable, never silently dropped: unreadable files and broken
 -- JSONL lines from ingest, and documents that break a row-level rule from the models.
+-- @grain none: two inputs of one source_id may break the same rule; the lake keys them by input_hash
 select
     source_id, -- the record's id or the raw file path (with :LINE for JSONL)
     source_path, -- the raw file

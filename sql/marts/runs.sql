@@ -1,5 +1,6 @@
 -- One row per nightly run: when it ran, what each stage counted and each gate's result.
 -- Why: the run history behind the quality dashboard, and the first place to look after a failure.
+-- @grain run_id
 select
     run_id, -- the run
     started_at, -- when it started (UTC)

@@ -2,6 +2,7 @@
 -- Why: raw dumps put metadata inside the text (" date 2025-06-02 ISTANBUL: ..."); every later model
 -- needs those parts apart, and the raw header is kept exactly as written for audit.
 -- @incremental doc_id = build.new_documents.doc_id
+-- @grain doc_id
 with documents as (
     -- The documents this build adds: all of them in a full build, the lake's new ones otherwise.
     select

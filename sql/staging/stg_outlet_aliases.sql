@@ -2,12 +2,13 @@
 -- reduced to lowercase letters and digits, with the outlet it names.
 -- Why: records often carry an outlet as free text rather than a url; the key makes "Agence
 -- France-Presse" and "AGENCE FRANCE PRESSE" the same name.
+-- @grain alias_key
 with names as (
     select
         trim(outlets.outlet) as outlet,
         trim(alias.name) as name
     from raw.outlets as outlets,
-        unnest(string_split(coalesce(outlets.aliases, ''), '|')) as alias(name)
+        unnest(string_split(coalesce(outlets.aliases, ''), '|')) as alias (name)
     union all
     select
         trim(outlet),

@@ -1,6 +1,7 @@
 -- One row per domain of the outlet reference table (data/reference/outlets.csv): the outlet it
 -- belongs to, its country and its kind.
 -- Why: the reference is a reviewable CSV; this model types and normalizes it once for the others.
+-- @grain domain
 select distinct
     lower(trim(domain)) as domain, -- a registrable domain or a host ("news.yahoo.com")
     trim(outlet) as outlet, -- the outlet's canonical name

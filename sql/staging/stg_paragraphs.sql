@@ -3,6 +3,7 @@
 -- body split first. Texts with blank lines between paragraphs are split there (inner line breaks
 -- are wrapping); texts without any blank line have one paragraph per line.
 -- @incremental doc_id = build.new_documents.doc_id
+-- @grain doc_id, paragraph_no
 with splits as (
     -- Empty pieces are dropped from the list before it is unnested, so its ordinality is already
     -- the paragraph number (numbering the rows left after a filter took a window sort: 25.6 s ->
@@ -27,7 +28,7 @@ paragraphs as (
         piece.paragraph_text,
         piece.paragraph_no
     from splits,
-        unnest(splits.pieces) with ordinality as piece(paragraph_text, paragraph_no)
+        unnest(splits.pieces) with ordinality as piece (paragraph_text, paragraph_no)
 )
 
 select

@@ -1,9 +1,8 @@
 -- One row per article with the copy group it belongs to (itself alone when it has no copy).
--- Why: copies chain (002 and 003 overlap less than each does with 000), so a group is a connected
--- component of verified copy pairs, not a pairwise threshold. Components come from label
--- propagation (each article takes the smallest doc_id among its neighbours' labels until nothing
--- changes), which costs edges x diameter rather than the square of a component's size. The group
--- is named after its smallest doc_id, whatever order articles arrived in.
+-- Why: copies chain (002 and 003 overlap less than each with 000), so a group is a connected
+-- component of copy pairs, found by label propagation (edges x diameter, not a component's square)
+-- and named after its smallest doc_id, whatever order articles arrived in.
+-- @grain doc_id
 with recursive edges as (
     select
         doc_a as doc_id,

@@ -1,10 +1,9 @@
 -- One row per paragraph with its role: body, subhead, credit, caption, page_junk or teaser.
--- Why: credit lines ("Photo: Reuters / ...", "Agencies - Xinhua"), photo captions, site
--- navigation and prompts ("Related Articles", "Share this article") are not article text, and
--- dumps glue truncated teasers of unrelated stories onto the end of a page (seed 002). Those leave
--- the body but are kept: credits in their own column, the others as fragment rows. A caption's
--- dates ("... on June 1, 2025. REUTERS/Name") would also mislead the date models.
+-- Why: credit lines, photo captions, site navigation and prompts are not article text, and dumps
+-- glue cut-off teasers of other stories onto a page (seed 002); they leave the body but are kept
+-- (credits in a column, the others as fragments), and their dates do not mislead the date models.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, paragraph_no
 with paragraphs as (
     select
         *,
@@ -24,23 +23,23 @@ with paragraphs as (
             )
             or regexp_matches(
                 paragraph_text,
-                '^[-–—(]?\s*(?:AFP|Reuters|AP|Xinhua|TASS|dpa|EFE|ANSA|Kyodo|Yonhap|PTI|ANI|Bernama|'
-                || 'Anadolu|IANS|Bloomberg)\s*\)?$'
+                '^[-–—(]?\s*(?:' || credit_agencies() || ')\s*\)?$'
             )
             or regexp_matches(
                 paragraph_text,
-                '^(?:AP|AFP|Reuters|EPA|Getty Images|Xinhua|Anadolu) ?(?:Photo|Images|/)'
+                '^(?:' || credit_agencies() || ') ?(?:Photo|Images|/)'
             )
         ) as looks_like_credit,
         -- "... speaks in Kyiv on June 1, 2025. REUTERS/Gleb Garanich", "(AP Photo/Efrem Lukatsky)"
         char_length <= 400 and (
             regexp_matches(
                 paragraph_text,
-                '(?:REUTERS|AFP|AP|EPA|Getty Images|Xinhua|Anadolu)/[A-Z][\p{L} .''’-]+\)?$'
+                -- Reuters signs its pictures in capitals
+                '(?:REUTERS|' || credit_agencies() || ')/[A-Z][\p{L} .''’-]+\)?$'
             )
             or regexp_matches(
                 paragraph_text,
-                '\((?:AP|AFP|Reuters|EPA|Xinhua|Anadolu|AA) Photo[^)]*\)$'
+                '\((?:' || credit_agencies() || ') Photo[^)]*\)$'
             )
         ) as looks_like_caption,
         -- Site navigation, share and comment prompts, newsletter and ad slots: a label alone, a

@@ -1,10 +1,10 @@
 -- One row per article that has dates of its own: the best of them from its own evidence alone, how
 -- clearly it won, and the date of the event its lead reports.
--- Why: copies and other articles of the same story lend their dates to articles without one. They
--- lend this own date, never one they borrowed, so borrowing stays one step deep and cannot loop;
--- the lead's event date ("said Monday" in a story of Tuesday 3 June is 2 June) is what the
--- borrower's own lead is aligned to.
+-- Why: relatives lend this own date, never one they borrowed, so borrowing stays one step deep and
+-- cannot loop; the lead's event date ("said Monday" in a story of Tuesday 3 June is 2 June) is
+-- what the borrower's own lead is aligned to (int_lent_dates).
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id
 with scores as (
     select
         candidates.doc_id,
@@ -39,7 +39,7 @@ best as (
 select
     best.doc_id, -- the article
     best.own_date, -- its best date from its own evidence
-    round(best.best_score / (best.best_score + best.runner_up_score + 0.1), 3) as own_confidence, -- 0-1, against its runner-up
+    date_confidence(best.best_score, best.runner_up_score) as own_confidence, -- 0-1, against its runner-up
     case
         when profiles.first_mention_kind = 'relative'
             then best.own_date + profiles.first_relative_days::integer

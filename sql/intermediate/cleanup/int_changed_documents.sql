@@ -1,10 +1,9 @@
--- One row per document whose per-document rows this build computes: in a full build every
--- document; in a nightly update the documents it adds, and earlier documents with a tail paragraph
--- half of which repeats the opening of one of them (a teaser of a story that came later).
--- Why: an update must give the tables a full rebuild would. A document's own rows depend on its
--- text, and on the openings its tail paragraphs repeat (int_paragraph_roles), which a night's
--- documents can add; every other model that reads them rebuilds whole or updates pairs of these
--- documents. Shingles opening more than 200 documents are boilerplate, as in int_teaser_matches.
+-- One row per document whose own rows this build computes: every document in a full build; in an
+-- update the new ones and earlier ones with a tail paragraph that teases a new one.
+-- Why: an update must give the tables a full rebuild would. A document's rows depend on its text
+-- and on the openings its tail paragraphs repeat (int_paragraph_roles), which a night can add; it
+-- matches as int_teaser_matches does (boilerplate_documents(), teaser_overlap()).
+-- @grain doc_id
 with added as (
     select
         doc_id,
@@ -48,7 +47,7 @@ boilerplate as (
     from intermediate.int_opening_shingles
     where shingle in (select shingle from shared_tails)
     group by shingle
-    having count(*) > 200
+    having count(*) > boilerplate_documents()
 ),
 
 distinctive_tails as materialized (
@@ -94,7 +93,7 @@ earlier_tails_teasing_added as (
     from matched
     join tail_sizes
         using (doc_key, paragraph_no)
-    where matched.shared_shingles >= 0.5 * tail_sizes.shingle_count
+    where matched.shared_shingles >= teaser_overlap() * tail_sizes.shingle_count
 )
 
 select

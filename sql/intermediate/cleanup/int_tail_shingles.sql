@@ -4,6 +4,7 @@
 -- per document so a night adds its own documents' tails only. A tail paragraph is cut off (no
 -- closing punctuation), at least 150 characters long, among the last six and never the first.
 -- @incremental doc_key = build.new_documents.doc_key
+-- @grain doc_key, paragraph_no, shingle
 with tails as (
     select
         doc_key(doc_id) as doc_key,
@@ -17,7 +18,7 @@ with tails as (
     qualify paragraph_no > max(paragraph_no) over (partition by doc_key) - 6
 ),
 
-hashes as (
+shingle_hashes as (
     select
         doc_key,
         paragraph_no,
@@ -29,4 +30,4 @@ select
     doc_key, -- the document (doc_key of staging.stg_documents)
     paragraph_no, -- the paragraph (staging.stg_paragraphs)
     unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words of it
-from hashes
+from shingle_hashes

@@ -4,6 +4,7 @@
 -- weak evidence; when the story it teases is in the warehouse too, its opening proves it. Left in
 -- the body, a teaser would also make the two pages look like copies of each other.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, paragraph_no
 with tail_shingles as (
     -- The tail paragraphs of the documents this build computes (int_tail_shingles says which).
     select
@@ -26,7 +27,7 @@ opening_shingles as (
         shingle
     from intermediate.int_opening_shingles
     where shingle in (select shingle from tail_shingles)
-    qualify count(*) over (partition by shingle) <= 200
+    qualify count(*) over (partition by shingle) <= boilerplate_documents()
 ),
 
 tail_sizes as (
@@ -52,10 +53,10 @@ matches as (
         on tail_sizes.doc_key = tail_shingles.doc_key
         and tail_sizes.paragraph_no = tail_shingles.paragraph_no
     group by tail_shingles.doc_key, tail_shingles.paragraph_no, opening_shingles.doc_key
-    having count(*) >= 0.5 * any_value(tail_sizes.shingle_count)
+    having count(*) >= teaser_overlap() * any_value(tail_sizes.shingle_count)
     qualify row_number() over (
         partition by tail_shingles.doc_key, tail_shingles.paragraph_no
-        order by overlap desc, teased_doc_key
+        order by overlap desc, teased_doc_key asc
     ) = 1
 )
 

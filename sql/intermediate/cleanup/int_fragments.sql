@@ -3,6 +3,7 @@
 -- Why: dumps carry whole pages (seed 002 ends with four teasers). These pieces leave the article
 -- body but are kept, with their kind, so nothing in the input is silently lost.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, fragment_no
 select
     doc_id, -- the document the fragment was split off
     row_number() over (partition by doc_id order by paragraph_no) as fragment_no, -- 1-based, in reading order

@@ -3,6 +3,7 @@
 -- which every night changes; finding the names in the text does not change, and is most of the
 -- cost (a regex over every body), so it is kept per article and computed once.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, term
 with texts as (
     select
         documents.doc_id,

@@ -2,6 +2,7 @@
 -- Why: syndicated copies share long runs of words even after edits and cuts; shingles turn that
 -- into a join (sql/macros/shingles.sql says what a shingle is).
 -- @incremental doc_key = intermediate.int_changed_documents.doc_key
+-- @grain doc_key, shingle
 with words as (
     select
         doc_key(doc_id) as doc_key,
@@ -11,7 +12,7 @@ with words as (
         and doc_id in (select doc_id from intermediate.int_changed_documents)
 ),
 
-hashes as (
+shingle_hashes as (
     select
         doc_key,
         sorted_shingle_hashes(word_list) as sorted_hashes
@@ -21,4 +22,4 @@ hashes as (
 select
     doc_key, -- the article (doc_key of staging.stg_documents)
     unnest(distinct_hashes(sorted_hashes)) as shingle -- hash of five consecutive words
-from hashes
+from shingle_hashes

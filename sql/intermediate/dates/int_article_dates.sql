@@ -1,6 +1,7 @@
 -- One row per article: its publication date, which evidence decided it and how sure that is.
 -- Why: articles carries one date per article; this turns the ranked evidence into that date and a
 -- date_source a user can filter on (e.g. every repaired inversion).
+-- @grain doc_id
 with chosen as (
     select
         doc_id,
@@ -40,7 +41,7 @@ select
     end as date_source, -- header, header_ambiguous, header_inverted, url, metadata, dateline, copy_group, fetched_at or none
     case
         when chosen.published_date is null then 0.0
-        else round(chosen.best_score / (chosen.best_score + coalesce(runner_up.runner_up_score, 0) + 0.1), 3)
+        else date_confidence(chosen.best_score, coalesce(runner_up.runner_up_score, 0))
     end as date_confidence -- 0-1: the chosen date's score against the runner-up's
 from staging.stg_documents as documents
 left join chosen

@@ -1,9 +1,9 @@
--- One row per time expression in an article's title and body: a weekday, a relative day
--- ("yesterday"), a month and day ("Jun 2", "16 May 2024"), a month and year ("February 2022") or a
--- bare month ("in March").
--- Why: the body is the evidence that confirms or contradicts a header date, and the only anchor
--- an undated article has. Captions and credits were removed before, so their dates do not count.
+-- One row per time expression in an article's title and body: a weekday, a relative day, a month
+-- and day ("Jun 2"), a month and year ("February 2022") or a bare month ("in March").
+-- Why: the text is the evidence that confirms or contradicts a header date, and the only anchor an
+-- undated article has. Captions and credits were removed before, so their dates do not count.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id, mention_no
 with texts as (
     select
         documents.doc_id,
@@ -38,7 +38,7 @@ matches as (
                 || '|December)\b'
                 || '|\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ee]arly|[Ll]ate|[Mm]id-?|[Oo]f|[Ll]ast|[Nn]ext|[Tt]his) ?May\b'
             )
-        ) with ordinality as found(mention, mention_no)
+        ) with ordinality as found (mention, mention_no)
 ),
 
 positioned as (

@@ -2,6 +2,7 @@
 -- Why: scoring needs the weekday counts, the stated month-days and the lead's first expression
 -- per article, not one row per mention.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id
 select
     documents.doc_id, -- the article
     [
@@ -17,12 +18,12 @@ select
         where mentions.iso_weekday is not null and mentions.direction <> 'future'
     ) as weekday_total, -- all such weekday mentions
     coalesce(
-        list({'month': mentions.month_number, 'day': mentions.day_of_month, 'year': mentions.year_written})
+        list({ 'month': mentions.month_number, 'day': mentions.day_of_month, 'year': mentions.year_written })
             filter (where mentions.mention_kind = 'month_day'),
         []
     ) as month_days, -- stated month-days, with the year when written
     coalesce(
-        list({'month': mentions.month_number, 'year': mentions.year_written})
+        list({ 'month': mentions.month_number, 'year': mentions.year_written })
             filter (where mentions.mention_kind in ('month', 'month_year')),
         []
     ) as months, -- months named without a day, with the year when written

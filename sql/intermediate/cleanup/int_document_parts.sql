@@ -1,6 +1,7 @@
 -- One row per document: its article body, its credit lines and how many teasers were split off.
 -- Why: the articles mart publishes the cleaned body; credits and fragments stay traceable to it.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id
 select
     doc_id, -- the document
     string_agg(paragraph_text, e'\n\n' order by paragraph_no)

@@ -2,6 +2,7 @@
 -- cosine similarity of their distinctive words.
 -- Why: "which outlets covered this story" needs independent articles grouped, not only copies.
 -- Candidates share at least 4 names; dated articles must be at most 3 days apart.
+-- @grain doc_a, doc_b
 with norms as (
     select
         doc_id,

@@ -1,9 +1,9 @@
 -- One row per (article, name it mentions: a capitalized word inside a sentence) with its tf-idf
--- weight.
--- Why: articles about the same event name the same people and places (Ciragan, Medinsky, Umerov,
--- Fidan) even when their wording differs, while their common words do not tell stories apart. The
--- idf assumes a corpus of at least 1,000 articles, so a small night made of one story (the seeds)
--- does not make its own names look common. At most 40 names an article, the heaviest.
+-- weight, for the article's 40 heaviest names.
+-- Why: articles about one event name the same people and places even when their wording differs.
+-- The idf assumes at least 1,000 articles, so a small night of one story (the seeds) does not make
+-- its own names look common.
+-- @grain doc_id, term
 with term_counts as (
     select
         doc_id,
@@ -12,14 +12,20 @@ with term_counts as (
     from intermediate.int_story_names
 ),
 
+total as (
+    select
+        count(distinct doc_id) as documents
+    from term_counts
+),
+
 document_frequency as (
     select
-        term,
+        term_counts.term,
         count(*) as documents_with_term,
         greatest(any_value(total.documents), 1000) as documents
     from term_counts,
-        (select count(distinct doc_id) as documents from term_counts) as total
-    group by term
+        total
+    group by term_counts.term
 )
 
 select
@@ -31,4 +37,4 @@ select
 from term_counts
 join document_frequency as frequency
     using (term)
-qualify row_number() over (partition by term_counts.doc_id order by weight desc, term) <= 40
+qualify row_number() over (partition by term_counts.doc_id order by weight desc, term asc) <= 40

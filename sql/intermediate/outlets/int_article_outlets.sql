@@ -1,10 +1,10 @@
 -- One row per document: the outlet that published it, from the best evidence, and whether the
 -- outlet reference table knows it.
--- Why: users ask which outlets ran a story. The url's host is the best evidence (matched to the
--- reference on its longest known suffix, so news.yahoo.com is Yahoo News and english.pravda.ru is
--- Pravda.ru), then news-please's source_domain, then a free-text outlet ("AFP"). Unknown hosts keep
--- their registrable domain (public suffix list) as the outlet, to be added to the reference.
+-- Why: users ask which outlets ran a story. Best is the url's host on its longest known suffix
+-- (news.yahoo.com is Yahoo News), then news-please's source_domain, then a free-text outlet;
+-- unknown hosts keep their registrable domain, to be added to the reference.
 -- @incremental doc_id = build.new_documents.doc_id
+-- @grain doc_id
 with documents as (
     select
         doc_id,
@@ -43,7 +43,7 @@ host_outlets as (
         arg_max(reference.country, length(reference.domain)) as country
     from hosts
     left join staging.stg_outlet_domains as reference
-        on hosts.host = reference.domain
+        on reference.domain = hosts.host
         or hosts.host like '%.' || reference.domain
     group by all
 ),

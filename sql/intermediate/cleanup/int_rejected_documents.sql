@@ -2,6 +2,7 @@
 -- Why: such documents must not become articles, but they must not vanish either: they go to the
 -- quarantine mart where someone can see and fix them.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
+-- @grain doc_id
 select
     documents.doc_id, -- the document
     documents.source_id, -- where it came from

@@ -2,6 +2,7 @@
 -- copy groups, named after its smallest doc_id.
 -- Why: copies of one text always share a story, and stories chain like copies do. Components come
 -- from label propagation, as in int_copy_groups.
+-- @grain doc_id
 with recursive edges as (
     select
         doc_a as doc_id,

@@ -1,0 +1,15 @@
+-- Thresholds that more than one model decides by, each defined once so the models agree.
+-- Why: int_changed_documents predicts which earlier documents int_teaser_matches will match anew,
+-- so both must use the same limits; the copy models count boilerplate the same way.
+
+-- A shingle in more than this many documents is boilerplate ("said in a statement on"), not one
+-- story's words: teaser and copy matching leave it out.
+create or replace temp macro boilerplate_documents() as 200;
+
+-- A tail paragraph teases a document when at least this share of its shingles is in that
+-- document's opening.
+create or replace temp macro teaser_overlap() as 0.5;
+
+-- Days a publication date may lie after the page was seen (its fetch, else its ingest): a day of
+-- time zones. A later header is ruled out, a later dateline year or candidate dropped.
+create or replace temp macro time_zone_days() as 1;
