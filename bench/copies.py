@@ -78,7 +78,7 @@ def precision_recall(found: set, truth: set) -> dict:
 
 def group_pairs(conn, column: str) -> set[tuple[str, str]]:
     rows = conn.execute(
-        f"select doc_id, {column} from articles where not is_fragment"  # noqa: S608
+        f"select doc_id, {column} from articles"  # noqa: S608
     ).fetchall()
     groups: dict[str, list[str]] = {}
     for doc_id, group in rows:
@@ -104,9 +104,7 @@ def copy_quality(articles, rng) -> dict:
         "story_groups": precision_recall(group_pairs(conn, "story_id"), truth),
     }
     source_of = {doc["doc_id"]: source for doc, source in rows}
-    merged = conn.execute(
-        "select copy_group_id, list(doc_id) from articles where not is_fragment group by 1"
-    ).fetchall()
+    merged = conn.execute("select copy_group_id, list(doc_id) from articles group by 1").fetchall()
     result["groups_mixing_sources"] = sum(
         1 for _, ids in merged if len({source_of[i] for i in ids}) > 1
     )
@@ -120,7 +118,7 @@ def seed_stories() -> dict:
     ]
     conn = build_in_memory(docs)
     rows = conn.execute(
-        "select left(source_id, 3), copy_group_id, story_id from articles where not is_fragment"
+        "select left(source_id, 3), copy_group_id, story_id from articles"
     ).fetchall()
     conn.close()
     groups = {sid: (group, story) for sid, group, story in rows}

@@ -187,7 +187,7 @@ def child_publish(raw: Path, data: Path) -> dict:
 # as `copydesk sql` opens one.
 ADHOC_QUERIES = {
     "articles per day": """
-        select published_date, count(*) from articles where not is_fragment
+        select published_date, count(*) from articles
         group by all order by 1 desc limit 30""",
     "one outlet's latest articles": """
         select article_id, title, published_date from articles
@@ -196,16 +196,16 @@ ADHOC_QUERIES = {
     "biggest stories": """
         select * from fct_stories order by outlet_count desc, articles desc limit 20""",
     "repaired dates": """
-        select date_source, count(*) from articles where not is_fragment group by all""",
+        select date_source, count(*) from articles group by all""",
     "full-text search": """
-        select count(*) from articles where not is_fragment and body ilike '%ministry%'""",
+        select count(*) from articles where body ilike '%ministry%'""",
     # The README's idiom for the same question: DuckDB's ilike lowercases every body first.
     "full-text search, regexp_matches": """
-        select count(*) from articles where not is_fragment
+        select count(*) from articles
         and regexp_matches(body, '(?i)ministry')""",
     "copies of a wire": """
         select wire_agency, count(*), count(distinct copy_group_id) from articles
-        where not is_fragment group by all order by 2 desc""",
+        group by all order by 2 desc""",
 }
 
 

@@ -241,7 +241,7 @@ def load_documents(conn, lake: Path) -> dict[str, dict]:
             articles.body, articles.published_date, articles.outlet, articles.copy_group_id
         from read_parquet(?) as lake
         left join main.articles as articles
-            on articles.doc_id = lake.doc_id and not articles.is_fragment
+            on articles.doc_id = lake.doc_id
         """,
         [str(lake / "documents" / "*" / "*.parquet")],
     ).fetchall()

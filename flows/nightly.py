@@ -180,8 +180,8 @@ def count_outcomes(settings: Settings, run_id: str) -> dict[str, int]:
         row = conn.execute(
             """
             select
-                count(*) filter (where not is_fragment),
-                count(*) filter (where is_fragment),
+                count(*),
+                (select count(*) from main.article_fragments),
                 count(*) filter (where date_outcome like 'repaired%'),
                 (select count(*) from main.quarantine)
             from main.articles

@@ -307,7 +307,7 @@ def articles(data):
             for r in query(
                 conn,
                 "select source_id, header_date_raw, published_date, date_source, body"
-                " from articles where not is_fragment",
+                " from articles",
             )
         }
 

@@ -30,9 +30,7 @@ def test_afp_copies_pair_up_and_the_xinhua_story_does_not():
 
 def test_copies_share_a_group_and_the_independent_story_is_alone():
     conn = build_warehouse(seed_documents())
-    groups = query(
-        conn, "select source_id, copy_group_id, copy_group_size from articles where not is_fragment"
-    )
+    groups = query(conn, "select source_id, copy_group_id, copy_group_size from articles")
     by_source = {short(g["source_id"]): g for g in groups}
     afp = {by_source[s]["copy_group_id"] for s in ("000", "001", "002", "003")}
     assert len(afp) == 1
@@ -114,5 +112,5 @@ def test_a_reprinted_two_line_brief_is_a_copy():
     conn = build_warehouse(
         [document(f" date 2025-06-02 {brief}"), document(f" date 2025-06-02 {brief} More.")]
     )
-    groups = query(conn, "select distinct copy_group_id from articles where not is_fragment")
+    groups = query(conn, "select distinct copy_group_id from articles")
     assert len(groups) == 1

@@ -131,7 +131,7 @@ def test_date_figures_match_the_warehouse(nights):
     figures = bar_values(html, "chart-dates")
     rows = warehouse(
         nights,
-        "select date_outcome, count(*) as n from articles where not is_fragment group by all",
+        "select date_outcome, count(*) as n from articles group by all",
     )
     expected = {key: 0 for key in figures}
     for row in rows:
@@ -144,13 +144,13 @@ def test_date_figures_match_the_warehouse(nights):
     # Independent SQL for the categories that need no Python.
     undated = warehouse(
         nights,
-        "select count(*) as n from articles where not is_fragment and published_date is null",
+        "select count(*) as n from articles where published_date is null",
     )[0]["n"]
     assert figures["undated"] == undated
     confidence = bar_values(html, "chart-confidence")
     dated = warehouse(
         nights,
-        "select count(*) as n from articles where not is_fragment and published_date is not null",
+        "select count(*) as n from articles where published_date is not null",
     )[0]["n"]
     assert sum(confidence.values()) == dated
 
@@ -159,15 +159,14 @@ def test_volume_outlet_and_story_figures_match_the_warehouse(nights):
     html = page(nights)
     totals = warehouse(
         nights,
-        "select count(*) filter (where not is_fragment) as a, count(*) filter (where is_fragment)"
-        " as f, count(distinct story_id) filter (where not is_fragment) as s from articles",
+        "select count(*) as a, (select count(*) from article_fragments)"
+        " as f, count(distinct story_id) as s from articles",
     )[0]
     assert re.search(rf'id="total-articles">{totals["a"]} articles<', html)
     assert re.search(rf'id="total-fragments">{totals["f"]} fragments<', html)
     per_outlet = warehouse(
         nights,
-        "select coalesce(outlet, '(no outlet)') as o, count(*) as n from articles"
-        " where not is_fragment group by 1",
+        "select coalesce(outlet, '(no outlet)') as o, count(*) as n from articles group by 1",
     )
     outlets = bar_values(html, "chart-outlets")
     assert outlets == {re.sub("<", "&lt;", re.sub(">", "&gt;", r["o"])): r["n"] for r in per_outlet}
@@ -175,8 +174,7 @@ def test_volume_outlet_and_story_figures_match_the_warehouse(nights):
     assert sum(stories.values()) == totals["s"]
     biggest = warehouse(
         nights,
-        "select story_id, count(*) as n from articles where not is_fragment"
-        " group by 1 order by 2 desc, 1 limit 1",
+        "select story_id, count(*) as n from articles group by 1 order by 2 desc, 1 limit 1",
     )[0]
     assert re.search(
         rf'<tr data-story="{biggest["story_id"]}">.*?>{biggest["n"]}</a>',
@@ -192,7 +190,7 @@ def test_volume_outlet_and_story_figures_match_the_warehouse(nights):
         if status == "published":
             out = warehouse(
                 nights,
-                f"select count(*) as n from articles where run_id = '{run_id}' and not is_fragment",
+                f"select count(*) as n from articles where run_id = '{run_id}'",
             )[0]["n"]
             assert re.search(rf'data-field="articles_out"><a [^>]*>{out}</a>', row)
     # The unknown domain is listed, since no reference table is published.

@@ -9,8 +9,7 @@ from tests.conftest import build_warehouse, document, query, seed_documents
 def dates_by_source(conn) -> dict[str, tuple]:
     rows = query(
         conn,
-        "select source_id, published_date, date_source, date_confidence from articles"
-        " where not is_fragment",
+        "select source_id, published_date, date_source, date_confidence from articles",
     )
     return {
         r["source_id"]: (r["published_date"], r["date_source"], r["date_confidence"]) for r in rows
@@ -339,7 +338,7 @@ def test_date_outcome_names_what_happened_to_each_header():
         r["source_id"][:3]: r["date_outcome"]
         for r in query(
             build_warehouse(seed_documents()),
-            "select source_id, date_outcome from articles where not is_fragment",
+            "select source_id, date_outcome from articles",
         )
     }
     # 000 and 001 keep their headers, 003's day and month are swapped back, 002 and 004 have none.
@@ -357,7 +356,7 @@ def test_date_outcome_names_what_happened_to_each_header():
     conn = build_warehouse(
         [document(ambiguous, source_id="ambiguous"), document(off_by_one, source_id="off")]
     )
-    rows = query(conn, "select source_id, date_outcome from articles where not is_fragment")
+    rows = query(conn, "select source_id, date_outcome from articles")
     assert {r["source_id"]: r["date_outcome"] for r in rows} == {
         "ambiguous": "ambiguous",
         "off": "repaired_off_by_one",

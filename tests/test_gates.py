@@ -33,6 +33,7 @@ def test_the_seed_warehouse_passes_every_marts_gate(seed_warehouse, quality):
     results = gate(seed_warehouse, "marts", "test-run", quality)
     assert {r.suite for r in results} == {
         "articles",
+        "article_fragments",
         "copy_pairs",
         "date_evidence",
         "dim_outlets",
@@ -65,11 +66,25 @@ def test_duplicated_document_rows_fail_the_one_article_per_document_rule(quality
     conn = build_warehouse(seed_documents())
     conn.execute(
         "insert into main.articles select * replace (article_id || '-dup' as article_id)"
-        " from main.articles where not is_fragment limit 1"
+        " from main.articles limit 1"
     )
     result = check_articles(conn, quality)
     failed = {(o.expectation, o.column) for o in result.failed_critical}
     assert failed == {("expect_column_values_to_be_unique", "doc_id")}
+
+
+def test_a_one_row_bad_fragments_table_fails_its_suite(quality):
+    conn = build_warehouse(seed_documents())
+    conn.execute(
+        "create or replace table main.article_fragments as"
+        " select * replace ('advert' as fragment_kind) from main.article_fragments limit 1"
+    )
+    fragments = next(s for s in load_suites() if s["name"] == "article_fragments")
+    rows = read_gated_rows(conn, fragments, "test-run")
+    result = quality.validate(fragments, rows, "test-run")
+    assert [o.column for o in result.failed_critical] == ["fragment_kind"]
+    with pytest.raises(GateFailed, match="gate 'article_fragments'"):
+        gate(conn, "marts", "test-run", quality)
 
 
 def test_unknown_date_source_fails(quality):

@@ -38,6 +38,7 @@ def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
     assert [g["suite"] for g in summary.gates] == [
         "documents",
         "stg_documents",
+        "article_fragments",
         "articles",
         "copy_pairs",
         "date_evidence",
@@ -48,9 +49,7 @@ def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
     ]
     dates = {
         r["source_id"][:3]: str(r["published_date"])
-        for r in warehouse_rows(
-            data, "select source_id, published_date from articles where not is_fragment"
-        )
+        for r in warehouse_rows(data, "select source_id, published_date from articles")
     }
     assert dates["000"] == dates["001"] == dates["003"] == "2025-06-02"
     runs = warehouse_rows(data, "select status, articles_published, gates from runs")
@@ -142,7 +141,7 @@ def test_a_reader_held_open_in_another_process_does_not_block_the_run(seeds, tmp
         text=True,
     )
     try:
-        assert reader.stdout.readline().strip() == "9"
+        assert reader.stdout.readline().strip() == "5"
         (seeds / "extra.txt").write_text(
             "A new story arrives tonight and is long enough to publish."
         )
@@ -151,8 +150,8 @@ def test_a_reader_held_open_in_another_process_does_not_block_the_run(seeds, tmp
         # The open reader keeps its consistent old snapshot; new readers see the new warehouse.
         reader.stdin.write("\n")
         reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "9"
-        assert warehouse_rows(data, "select count(*) as n from articles")[0]["n"] == 10
+        assert reader.stdout.readline().strip() == "5"
+        assert warehouse_rows(data, "select count(*) as n from articles")[0]["n"] == 6
     finally:
         reader.kill()
         reader.wait()

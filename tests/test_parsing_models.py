@@ -107,12 +107,14 @@ def test_seed_002_teasers_and_photo_credit_leave_the_body():
     assert credits == ["Photo: Reuters / Ukrainian Presidential Press Service"]
     article = query(
         conn,
-        "select body, credits from articles where source_id = '002_0a0d1ceab96d88ad.txt' and not is_fragment",
+        "select body, credits from articles where source_id = '002_0a0d1ceab96d88ad.txt'",
     )[0]
     assert "Birch glacier" not in article["body"] and "Photo: Reuters" not in article["body"]
     assert article["body"].endswith("along the border.")
-    fragments = query(conn, "select fragment_kind, fragment_of from articles where is_fragment")
+    fragments = query(conn, "select fragment_kind, article_id from article_fragments")
     assert len(fragments) == 4 and {f["fragment_kind"] for f in fragments} == {"appended_teaser"}
+    seed_002 = "select article_id from articles where source_id = '002_0a0d1ceab96d88ad.txt'"
+    assert {f["article_id"] for f in fragments} == {query(conn, seed_002)[0]["article_id"]}
 
 
 def test_agency_credit_line_is_moved_out_and_names_the_wire():
@@ -140,7 +142,7 @@ def test_an_article_whose_last_paragraph_is_cut_short_keeps_it():
     paragraphs = [f"Paragraph {i} of a normal story that ends properly." for i in range(6)]
     text = "\n\n".join(paragraphs + ["The final paragraph was cut off by the crawler in the mid"])
     conn = build_warehouse([document(text)])
-    assert query(conn, "select count(*) as n from articles where is_fragment")[0]["n"] == 0
+    assert query(conn, "select count(*) as n from article_fragments")[0]["n"] == 0
     assert query(conn, "select body from articles")[0]["body"].endswith("in the mid")
 
 
@@ -168,14 +170,14 @@ def test_page_junk_and_photo_captions_become_fragments_with_their_kind():
         ]
     )
     conn = build_warehouse([document(text)])
-    article = query(conn, "select body from articles where not is_fragment")[0]["body"]
+    article = query(conn, "select body from articles")[0]["body"]
     assert article.split("\n\n") == [
         "Officials said on Tuesday that the talks would resume.",
         "The delegations are expected to meet again next week in Istanbul.",
         "Comments on the proposal were due by Friday, the ministry said.",
     ]
     kinds = query(
-        conn, "select fragment_kind, body from articles where is_fragment order by article_id"
+        conn, "select fragment_kind, fragment_text from article_fragments order by fragment_id"
     )
     assert sorted(k["fragment_kind"] for k in kinds) == [
         "page_junk",

@@ -235,7 +235,7 @@ def test_leftovers_are_swept_and_a_stale_wal_is_reported_kept_and_moved_aside(tm
     assert not wal.exists()
     (aside,) = data.glob("warehouse.duckdb.wal.stale-*")
     assert aside.read_bytes() == b"unsaved writes of a session that crashed"
-    assert len(article_ids(data / "warehouse.duckdb")) == 10
+    assert len(article_ids(data / "warehouse.duckdb")) == 6
     runs = duckdb.sql(
         f"select status, message from read_parquet('{data}/lake/runs/*/*.parquet')"
         " where status = 'published' order by started_at"

@@ -95,7 +95,7 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(tmp_path):
         flow_run = run_deployment(f"{FLOW_NAME}/{name}", timeout=180, poll_interval=1)
         assert flow_run.state.is_completed(), flow_run.state
         with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
-            assert conn.execute("select count(*) from articles").fetchall() == [(9,)]
+            assert conn.execute("select count(*) from articles").fetchall() == [(5,)]
         assert server.poll() is None  # still serving after the run
     finally:
         server.send_signal(signal.SIGINT)

@@ -26,7 +26,7 @@ def load_suites(stage: str | None = None, directory: Path = EXPECTATIONS_DIR) ->
 
 def other_columns(kwargs: dict) -> list[str]:
     """The columns an expectation reads besides its `column`: column lists, column pairs, and the
-    words of a row condition ("is_fragment == False"; read_gated_rows keeps real columns)."""
+    words of a row condition ("header_date_raw.notnull()"; read_gated_rows keeps real columns)."""
     columns = list(kwargs.get("column_list", []))
     columns.extend(kwargs[key] for key in ("column_A", "column_B") if key in kwargs)
     columns.extend(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition", "")))

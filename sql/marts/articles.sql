@@ -1,5 +1,4 @@
--- One row per article (is_fragment = false, exactly one per accepted document) and one row per
--- fragment split off a document (is_fragment = true: teasers of other stories, page junk).
+-- One row per article: exactly one per accepted document.
 -- Why: this is the table users query: the cleaned body, the normalized date with its source and
 -- confidence, the outlet, the wire agency and the copy group and story the article belongs to.
 -- @grain article_id
@@ -48,7 +47,7 @@ with articles as (
 )
 
 select
-    article_id, -- stable id: the first 16 hex digits of doc_id, suffixed -fN for fragments
+    article_id, -- stable id: the first 16 hex digits of doc_id
     doc_id, -- sha256 of the normalized document text it came from
     source_id, -- the record's id or the raw file path (with :LINE for JSONL)
     url, -- the article's url, when the record had one
@@ -79,47 +78,11 @@ select
         when starts_with(coalesce(date_source, ''), 'header_') then 'repaired_inversion'
         when abs(date_diff('day', header_date, published_date)) = 1 then 'repaired_off_by_one'
         else 'repaired_other'
-    end as date_outcome, -- kept, repaired_inversion, repaired_off_by_one, repaired_other, inferred, ambiguous or undated (fragment for fragments)
+    end as date_outcome, -- kept, repaired_inversion, repaired_off_by_one, repaired_other, inferred, ambiguous or undated
     copy_group_id, -- articles that are copies of the same text share it
     copy_group_size, -- how many articles are in the copy group
     story_id, -- articles about the same event share it (copies always do)
     story_size, -- how many articles are in the story
-    false as is_fragment, -- false: this row is the document's article
-    null::varchar as fragment_kind, -- for fragments: what kind (appended_teaser)
-    null::varchar as fragment_of, -- for fragments: the article_id it was split off
     run_id, -- the run that ingested the document
     ingested_at -- when it was ingested
 from articles
-
-union all
-
-select
-    left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
-    fragments.doc_id,
-    articles.source_id,
-    articles.url,
-    articles.outlet,
-    articles.outlet_domain,
-    articles.outlet_kind,
-    null,
-    null,
-    null,
-    fragments.fragment_text,
-    null,
-    null,
-    'none',
-    0.0,
-    articles.header_date_raw,
-    'fragment',
-    left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
-    1,
-    left(fragments.doc_id, 16) || '-f' || fragments.fragment_no,
-    1,
-    true,
-    fragments.fragment_kind,
-    articles.article_id,
-    articles.run_id,
-    articles.ingested_at
-from intermediate.int_fragments as fragments
-join articles
-    using (doc_id)

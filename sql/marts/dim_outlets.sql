@@ -13,8 +13,7 @@ with published as (
         min(published_date) as first_published_date,
         max(published_date) as last_published_date
     from main.articles
-    where not is_fragment
-        and outlet is not null
+    where outlet is not null
     group by outlet
 ),
 

@@ -3,19 +3,12 @@
 -- Why: "which outlets ran this story, and who wrote it first?" and "how many distinct articles,
 -- not copies, did we get?" are the questions a news warehouse is for.
 -- @grain story_id
-with members as (
-    select
-        *
-    from main.articles
-    where not is_fragment
-),
-
-firsts as (
+with firsts as (
     -- The earliest dated article; ties go to the one ingested first.
     select
         story_id,
         arg_min(article_id, (published_date, ingested_at, article_id)) as first_article_id
-    from members
+    from main.articles
     where published_date is not null
     group by story_id
 )
@@ -37,7 +30,7 @@ select
     count(distinct members.copy_group_id) as distinct_texts, -- articles that are not copies of each other
     count(*) - count(distinct members.copy_group_id) as copies, -- articles that are copies of another in the story
     max(members.published_date) as last_published_date -- when it last ran
-from members
+from main.articles as members
 left join firsts
     using (story_id)
 group by members.story_id

@@ -77,6 +77,7 @@ class Warehouse:
         return table in self.columns and set(columns) <= self.columns[table]
 
     def articles(self) -> list[dict]:
+        """The latest articles and fragments, as the rows of the articles page."""
         optional = [
             c
             for c in (
@@ -94,8 +95,8 @@ class Warehouse:
             [
                 "article_id",
                 "source_id",
-                "is_fragment",
-                "fragment_of",
+                "false as is_fragment",
+                "null as fragment_of",
                 "published_date",
                 "date_source",
                 "date_confidence",
@@ -107,11 +108,34 @@ class Warehouse:
                 *optional,
             ]
         )
+        listing, params = f"select {select} from articles", [EXCERPT_CHARS]  # noqa: S608
+        if self.has("article_fragments", "fragment_id", "article_id", "fragment_text"):
+            # A fragment is listed as a row of its own, kind "fragment", dated by nothing.
+            as_article = {"title": "null", "story_id": "fragment_id"}
+            fragment = ", ".join(
+                [
+                    "fragment_id",
+                    "source_id",
+                    "true",
+                    "article_id",
+                    "null::date",
+                    "'none'",
+                    "0.0",
+                    "null",
+                    "'fragment'",
+                    "fragment_id",
+                    "1",
+                    "left(fragment_text, ?)",
+                    *[as_article.get(c, c) for c in optional],
+                ]
+            )
+            listing += f" union all select {fragment} from article_fragments"  # noqa: S608
+            params.append(EXCERPT_CHARS)
         order = "ingested_at desc, " if "ingested_at" in optional else ""
         rows = fetch(
             self.conn,
-            f"select {select} from articles order by {order}article_id limit ?",  # noqa: S608
-            [EXCERPT_CHARS, ARTICLES_LISTED],
+            f"select * from ({listing}) order by {order}article_id limit ?",  # noqa: S608
+            [*params, ARTICLES_LISTED],
         )
         for row in rows:
             for column in ("outlet", "outlet_domain", "url", "title", "story_id", "run_id"):
@@ -121,10 +145,14 @@ class Warehouse:
         return rows
 
     def article_totals(self) -> dict:
+        fragments = (
+            "(select count(*) from article_fragments)"
+            if self.has("article_fragments", "fragment_id")
+            else "0"
+        )
         return fetch(
             self.conn,
-            "select count(*) filter (where not is_fragment) as articles,"
-            " count(*) filter (where is_fragment) as fragments from articles",
+            f"select count(*) as articles, {fragments} as fragments from articles",  # noqa: S608
         )[0]
 
     def evidence(self, article_ids: list[str]) -> dict[str, list[dict]]:
