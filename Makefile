@@ -47,7 +47,7 @@ bench-quality: setup
 	$(BIN)/python bench/copies.py
 
 # Time ingest, each SQL layer and the slowest models on a synthetic 100,000-document night
-# (bench/synth.py), against one scan of the lake, then a next night of 10,000 documents that
+# (`copydesk synth`), against one scan of the lake, then a next night of 10,000 documents that
 # updates that warehouse; prints each target met or missed; writes bench/out/scale_results.json.
 # (The 1M figures: --articles 1000000 --night 100000, same limit, about 35 minutes.) Then copy
 # and date detection side by side with datasketch MinHashLSH and dateparser on a 20,000-document

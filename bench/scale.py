@@ -1,6 +1,6 @@
 """Scale benchmark: how each stage of a night grows with the corpus, against a floor.
 
-For each size, bench/synth.py writes a synthetic night into a temp folder; then each stage runs in
+For each size, `copydesk synth` writes a synthetic night into a temp folder; then each stage runs in
 its own child process, so its wall time, CPU time (user + system) and peak RSS are its own:
 ingest (copydesk.ingest into a temp lake), the staging, intermediate and marts layers (the
 warehouse build on a DuckDB file, the lake attached as raw.* as a nightly run does), each model
@@ -33,240 +33,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the project, on the path
     sys.path.insert(0, str(ROOT))
 
+from bench.stages import LAYERS, UPDATE_VARIABLE, run_child  # noqa: E402
 from copydesk.synth import synth  # noqa: E402
 
-OUT = ROOT / "bench" / "out" / "scale_results.json"
-RESULTS = ROOT / "bench" / "results.json"  # every benchmark's latest result per size
-LAYERS = ("staging", "intermediate", "marts")
-RUN_ID = "scale"
-# Set for a next night's layers: they update the warehouse as a nightly run does (flows.nightly).
-UPDATE_VARIABLE = "COPYDESK_BENCH_UPDATE"
+# The pair models: candidate generation must stay near-linear in the corpus (issue 4).
 PAIR_MODELS = (
+    "intermediate.int_copy_candidates",
     "intermediate.int_copy_pairs",
     "intermediate.int_story_pairs",
     "intermediate.int_teaser_matches",
 )
 
-
-# ---------------------------------------------------------------------------------------------
-# Children: one stage each, reporting what it did as JSON
-
-
-def child_ingest(raw: Path, data: Path) -> dict:
-    from copydesk.ingest.commit import ingest
-
-    # A run of its own for the next night (its folder is night/raw): lake files are named by run,
-    # and a second run under the first one's id would replace the first night's files.
-    night = raw.parent.name == "night"
-    run_id = run_id_for(raw)
-    now = datetime(2025, 7, 2 if night else 1, 2, tzinfo=UTC)
-    report = ingest(raw, data / "lake", run_id, now=now)
-    lake = data / "lake" / "documents"
-    return {
-        "documents_new": report.documents_new,
-        "documents_duplicate": report.documents_duplicate,
-        "records_bad": report.records_bad,
-        "lake_bytes": sum(p.stat().st_size for p in lake.rglob("*.parquet")),
-    }
-
-
-def run_id_for(raw: Path) -> str:
-    """The run a stage belongs to: the first night's, or the next night's (folder night/raw)."""
-    return f"{RUN_ID}-night" if raw.parent.name == "night" else RUN_ID
-
-
-def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
-    import duckdb
-
-    from copydesk.settings import Settings
-    from copydesk.warehouse.build import build_models, record_new_documents
-    from copydesk.warehouse.connection import drop_sources, register_sources
-    from copydesk.warehouse.models import load_models
-
-    settings = Settings(raw_dir=raw, data_dir=data)
-    update = os.environ.get(UPDATE_VARIABLE) == "1"
-    models = [model for model in load_models() if model.layer == layer]
-    conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
-    timings = {}
-    rows = {}
-    try:
-        register_sources(conn, settings)
-        if layer == "staging":
-            rows["build.new_documents"] = record_new_documents(conn)
-        for model in models:
-            note(progress, {"started": model.table})
-            started = time.perf_counter()
-            rows.update(build_models(conn, [model], incremental=update))
-            timings[model.table] = round(time.perf_counter() - started, 3)
-            note(progress, {"model": model.table, "seconds": timings[model.table]})
-        drop_sources(conn)
-        conn.execute("checkpoint")
-    finally:
-        conn.close()
-    return {
-        "models": timings,
-        "rows": rows,
-        "warehouse_bytes": (data / "warehouse.duckdb").stat().st_size,
-    }
-
-
-def duckdb_limits() -> dict:
-    """Memory and spill limits from the parent (empty: DuckDB's defaults, as a nightly run),
-    the memory limit through the setting a nightly run reads (COPYDESK_MEMORY_LIMIT)."""
-    from copydesk.settings import Settings
-
-    limits = json.loads(os.environ.get("COPYDESK_SCALE_DUCKDB", "{}"))
-    limits.update(Settings.from_env().duckdb_config())
-    return {key: value for key, value in limits.items() if value}
-
-
-def note(progress: Path, event: dict) -> None:
-    """One line per model started and finished, so a killed stage still tells where it was."""
-    with progress.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(event) + "\n")
-
-
-def child_floor(raw: Path, data: Path) -> dict:
-    import duckdb
-
-    conn = duckdb.connect()
-    pattern = str(data / "lake" / "documents" / "*" / "*.parquet")
-    count, chars = conn.execute(
-        "select count(*), sum(length(text)) from read_parquet(?)", [pattern]
-    ).fetchall()[0]
-    conn.close()
-    return {"documents": count, "text_chars": int(chars or 0)}
-
-
-def child_gates(raw: Path, data: Path) -> dict:
-    """Every stage's expectation suites on the built warehouse, as a nightly run checks them."""
-    import duckdb
-
-    from copydesk.quality.gates import validate_stage
-    from copydesk.quality.gx_context import QualityContext
-    from copydesk.settings import EXPECTATIONS_DIR, Settings
-    from copydesk.warehouse.connection import drop_sources, register_sources
-
-    conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
-    seconds, passed = {}, {}
-    try:
-        register_sources(conn, Settings(raw_dir=raw, data_dir=data))
-        quality = QualityContext(data / "quality")
-        for stage in ("ingest", "staging", "marts"):
-            started = time.perf_counter()
-            # The lake's suite checks the rows of this run: the next night's, not the first's.
-            results = validate_stage(conn, stage, run_id_for(raw), quality, EXPECTATIONS_DIR)
-            seconds[stage] = round(time.perf_counter() - started, 3)
-            passed.update({result.suite: result.passed for result in results})
-        drop_sources(conn)
-    finally:
-        conn.close()
-    return {"gate_seconds": seconds, "suites_passed": passed}
-
-
-def child_publish(raw: Path, data: Path) -> dict:
-    """Checkpoint the built file and swap it in as the published warehouse."""
-    import duckdb
-
-    from copydesk.settings import Settings
-    from copydesk.warehouse.build import drop_build_tables
-    from copydesk.warehouse.publishing import swap_in
-
-    settings = Settings(raw_dir=raw, data_dir=data)
-    building = settings.building_path(run_id_for(raw))
-    os.replace(data / "warehouse.duckdb", building)
-    conn = duckdb.connect(str(building))
-    drop_build_tables(conn)
-    conn.execute("checkpoint")
-    conn.close()
-    swap_in(building, settings)
-    return {"warehouse_bytes": settings.warehouse_path.stat().st_size}
-
-
-# Typical analyst questions on the published warehouse, each through a fresh read-only connection
-# as `copydesk sql` opens one.
-ADHOC_QUERIES = {
-    "articles per day": """
-        select published_date, count(*) from articles
-        group by all order by 1 desc limit 30""",
-    "one outlet's latest articles": """
-        select article_id, title, published_date from articles
-        where outlet = (select outlet from articles group by outlet order by count(*) desc limit 1)
-        order by published_date desc limit 50""",
-    "biggest stories": """
-        select * from fct_stories order by outlet_count desc, articles desc limit 20""",
-    "repaired dates": """
-        select date_source, count(*) from articles group by all""",
-    "full-text search": """
-        select count(*) from articles where body ilike '%ministry%'""",
-    # The README's idiom for the same question: DuckDB's ilike lowercases every body first.
-    "full-text search, regexp_matches": """
-        select count(*) from articles
-        and regexp_matches(body, '(?i)ministry')""",
-    "copies of a wire": """
-        select wire_agency, count(*), count(distinct copy_group_id) from articles
-        group by all order by 2 desc""",
-}
-
-
-def child_copy(raw: Path, data: Path) -> dict:
-    """The byte copy of the published warehouse a nightly update starts from, made as the nightly
-    flow makes it (copydesk.warehouse.background_copy) while the night's ingest runs."""
-    from copydesk.warehouse.background_copy import BackgroundCopy
-
-    started = time.perf_counter()
-    BackgroundCopy(data / "warehouse.duckdb", data / "warehouse.copy.duckdb").wait()
-    seconds = time.perf_counter() - started
-    (data / "warehouse.copy.duckdb").unlink()  # the night goes on updating warehouse.duckdb
-    return {
-        "copy_seconds": round(seconds, 3),
-        "warehouse_bytes": (data / "warehouse.duckdb").stat().st_size,
-    }
-
-
-def child_queries(raw: Path, data: Path) -> dict:
-    """Median latency of each ad-hoc query over five runs, a fresh connection each time."""
-    from statistics import median
-
-    from copydesk.warehouse.connection import read_only_connection
-
-    latencies = {}
-    for name, sql in ADHOC_QUERIES.items():
-        runs = []
-        for _ in range(5):
-            started = time.perf_counter()
-            conn = read_only_connection(data / "warehouse.duckdb")
-            conn.execute(sql).fetchall()
-            conn.close()
-            runs.append(time.perf_counter() - started)
-        latencies[name] = round(median(runs), 4)
-    return {"median_seconds": latencies}
-
-
-def run_child(argv: list[str]) -> int:
-    stage, raw, data, result = argv[0], Path(argv[1]), Path(argv[2]), Path(argv[3])
-    started = time.perf_counter()
-    if stage == "ingest":
-        details = child_ingest(raw, data)
-    elif stage == "floor":
-        details = child_floor(raw, data)
-    elif stage == "gates":
-        details = child_gates(raw, data)
-    elif stage == "publish":
-        details = child_publish(raw, data)
-    elif stage == "queries":
-        details = child_queries(raw, data)
-    elif stage == "copy":
-        details = child_copy(raw, data)
-    else:
-        details = child_layer(raw, data, stage, result.with_suffix(".progress.jsonl"))
-    details["inner_seconds"] = round(time.perf_counter() - started, 3)
-    result.write_text(json.dumps(details))
-    return 0
-
-
-# ---------------------------------------------------------------------------------------------
-# The parent: synth, then each stage in a child, measured by wait4
+OUT = ROOT / "bench" / "out" / "scale_results.json"
+RESULTS = ROOT / "bench" / "results.json"  # every benchmark's latest result per size
 
 
 def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bool = False) -> dict:
@@ -315,6 +94,8 @@ def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bo
 
 
 NIGHT_STAGES = ("ingest", "copy", *LAYERS, "gates", "publish")
+
+
 # Stages a night runs at once, as the nightly flow does: the copy of the published warehouse
 # beside ingest (disk against CPU). The night's total counts the longer of the two.
 CONCURRENT_STAGES = ("ingest", "copy")
@@ -450,6 +231,7 @@ TARGETS = {
     "slowest ad-hoc query seconds": 1,
     "gates share of the night": 0.15,
 }
+
 BUILD_STAGES = ("ingest", *LAYERS, "gates", "publish")
 
 
@@ -516,7 +298,7 @@ def print_table(results: list[dict]) -> None:
         rows = {}
         for stage in result["stages"]:
             rows.update(stage.get("rows", {}))
-        for model in PAIR_MODELS:  # issue 4: candidate generation must stay near-linear
+        for model in PAIR_MODELS:
             if model in result["model_seconds"]:
                 print(
                     f"  {model:<40} {result['model_seconds'][model]:>8.1f} s"

@@ -1,14 +1,14 @@
 """Side by side: Copydesk's copy and date models against datasketch and dateparser, one corpus.
 
-One synthetic night (bench/synth.py) is ingested and built into a DuckDB file stage by stage, as
+One synthetic night (`copydesk synth`) is ingested and built into a DuckDB file stage by stage, as
 bench/scale.py does (its code, imported). Then, on the same documents:
 
-- copies: Copydesk's models (int_shingles + int_copy_pairs + int_copy_groups, their build times)
+- copies: Copydesk's models (the sql/intermediate/copies family, their build times)
   against datasketch's MinHash (num_perm=128, 5-word shingles of the articles mart's cleaned body,
   the words of sql/macros/shingles.sql) and MinHashLSH at 0.5 and 0.3 (hashing + index + query
   timed), each scored pair by pair against the planted truth: two documents are a true pair when
   they are the original or copies of the same synthetic article;
-- dates: Copydesk's date models (int_date_mentions .. int_article_dates) against dateparser's
+- dates: Copydesk's date models (the dates family) against dateparser's
   `search_dates` on a deterministic sample (its first date found, the usual naive use), accuracy
   per header case against the planted true date; dateparser's time for the whole corpus is
   extrapolated from the sample;
@@ -28,185 +28,55 @@ Usage: python bench/sidebyside.py [--articles 20000] [--seed 7] [--sample 1000] 
 from __future__ import annotations
 
 import argparse
-import csv
-import itertools
 import json
 import os
 import random
-import re
 import shutil
 import sys
 import tempfile
-import time
-import warnings
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 if str(ROOT) not in sys.path:  # `python bench/sidebyside.py` puts bench/, not the project, first
     sys.path.insert(0, str(ROOT))
 
+from bench.baselines import (  # noqa: E402
+    DATEPARSER_CHARS,
+    THRESHOLDS,
+    datasketch_copies,
+    dateparser_dates,
+    shingles,
+)
 from bench.scale import LAYERS, code_version, measure, merge_results  # noqa: E402
+from bench.scoring import (  # noqa: E402
+    copy_truth,
+    date_accuracy,
+    date_case,
+    expected_outlet,
+    group_scores,
+    pairs_of_groups,
+    reference_outlets,
+    score_copies,
+)
 from copydesk.synth import synth  # noqa: E402
-from copydesk.synth.edits import LOCAL_PARAGRAPHS  # noqa: E402
+from copydesk.warehouse.models import load_models  # noqa: E402
 
 OUT = ROOT / "bench" / "results.json"
-OUTLETS_CSV = ROOT / "data" / "reference" / "outlets.csv"
-COPY_MODELS = ("intermediate.int_shingles", "intermediate.int_copy_pairs")
-COPY_MODELS += ("intermediate.int_copy_groups",)
-DATE_MODELS = ("intermediate.int_date_mentions", "intermediate.int_date_profiles")
-DATE_MODELS += ("intermediate.int_date_candidates", "intermediate.int_own_dates")
-DATE_MODELS += ("intermediate.int_date_evidence", "intermediate.int_article_dates")
-# What int_date_evidence reads besides the date models: dates are lent along copies and stories.
-DATE_DEPENDENCIES = (*COPY_MODELS, "intermediate.int_story_terms", "intermediate.int_story_pairs")
-NUM_PERM = 128
-THRESHOLDS = (0.5, 0.3)
-DATEPARSER_CHARS = 1000  # dates sit in the header and the lead; the whole text is 2-4x slower
-JACCARD_BINS = (0.0, 0.2, 0.3, 0.5, 0.8)
-WORD = re.compile(r"[^\W_]+")  # letters and digits, as [\p{L}\p{N}]+ in sql/macros/shingles.sql
-PREFIX = re.compile(r"^\s*(?:date \S+ )?[A-Z][A-Z .'’-]*:\s*")  # " date ... CITY: " of a text
-URL_DATE = re.compile(r"/\d{4}/\d{2}/\d{2}/")
 
 
-# ---------------------------------------------------------------------------------------------
-# Scoring: pure functions of found and true relations
+def family(name: str) -> tuple[str, ...]:
+    """The models of one sql/intermediate/<name>/ family, in build order."""
+    return tuple(m.table for m in load_models() if m.path.parent.name == name)
 
 
-def pairs_of_groups(groups: Mapping[str, str]) -> set[tuple[str, str]]:
-    """Every pair of documents (sorted) that share a group, from document -> group."""
-    members: dict[str, list[str]] = {}
-    for doc, group in groups.items():
-        members.setdefault(group, []).append(doc)
-    return {
-        tuple(sorted(pair)) for docs in members.values() for pair in itertools.combinations(docs, 2)
-    }
-
-
-def pair_scores(
-    found: set[tuple[str, str]],
-    truth: set[tuple[str, str]],
-    subsets: Mapping[str, set[tuple[str, str]]] | None = None,
-) -> dict:
-    """Precision and recall of found pairs against true pairs, and recall on named subsets."""
-    right = len(found & truth)
-    scores = {
-        "pairs_found": len(found),
-        "pairs_true": len(truth),
-        "pairs_right": right,
-        "precision": round(right / len(found), 4) if found else 1.0,
-        "recall": round(right / len(truth), 4) if truth else 1.0,
-    }
-    scores["recall_on"] = {
-        name: {
-            "pairs": len(subset),
-            "recall": round(len(found & subset) / len(subset), 4) if subset else None,
-        }
-        for name, subset in (subsets or {}).items()
-    }
-    return scores
-
-
-def group_scores(found: Mapping[str, str], truth: Mapping[str, str]) -> dict:
-    """Pair precision and recall of a grouping, counted without listing the pairs (a component of
-    10,000 documents would be 50 M pairs): both map every scored document to its group."""
-    found_sizes = Counter(found.values())
-    true_sizes = Counter(truth[doc] for doc in found)
-    both = Counter((found[doc], truth[doc]) for doc in found)
-    found_pairs = sum(n * (n - 1) // 2 for n in found_sizes.values())
-    true_pairs = sum(n * (n - 1) // 2 for n in true_sizes.values())
-    right = sum(n * (n - 1) // 2 for n in both.values())
-    return {
-        "pairs_found": found_pairs,
-        "pairs_true": true_pairs,
-        "pairs_right": right,
-        "precision": round(right / found_pairs, 4) if found_pairs else 1.0,
-        "recall": round(right / true_pairs, 4) if true_pairs else 1.0,
-        "largest_group": max(found_sizes.values(), default=0),
-    }
-
-
-def date_accuracy(rows: Iterable[tuple[str, date | None, date]]) -> dict[str, dict]:
-    """Exact-date accuracy per case and over all, from (case, found date or None, true date)."""
-    counts: dict[str, list[int]] = {}
-    for case, found, true in rows:
-        for key in (case, "all"):
-            tally = counts.setdefault(key, [0, 0])
-            tally[0] += 1
-            tally[1] += found == true
-    return {
-        case: {"documents": n, "right": right, "accuracy": round(right / n, 4)}
-        for case, (n, right) in sorted(counts.items(), key=lambda item: (item[0] == "all", item[0]))
-    }
-
-
-def jaccard_bin(jaccard: float) -> str:
-    """The named bin ("0.30-0.50") a true pair's exact shingle Jaccard falls in."""
-    lower = max(b for b in JACCARD_BINS if b <= jaccard)
-    upper = next((b for b in JACCARD_BINS if b > jaccard), 1.0)
-    return f"jaccard {lower:.2f}-{upper:.2f}"
-
-
-# ---------------------------------------------------------------------------------------------
-# The truth, per document
-
-
-def paragraphs_of(text: str) -> list[str]:
-    """A document's paragraphs as synth wrote them: the header and dateline prefix taken off."""
-    return [p.strip() for p in PREFIX.sub("", text, count=1).split("\n\n") if p.strip()]
-
-
-def edit_kinds(original: str, copy: str) -> set[str]:
-    """Which edits of bench/copies.py turned the original's text into the copy's, read from the
-    two texts (the truth does not record them): padded, teasers, reworded, shortened."""
-    before, after = paragraphs_of(original), paragraphs_of(copy)
-    kept = set(before)
-    kinds = set()
-    if after and after[-1].endswith(" and") and after[-1] not in kept:
-        kinds.add("teasers")
-        after = after[:-2] if len(after) >= 2 and after[-2].endswith(" and") else after[:-1]
-    if any(p in LOCAL_PARAGRAPHS for p in after):
-        kinds.add("padded")
-    own = [p for p in after if p not in LOCAL_PARAGRAPHS]
-    reworded = sum(p not in kept for p in own)
-    if reworded:
-        kinds.add("reworded")
-    if len(before) - (len(own) - reworded) > reworded:  # more paragraphs gone than rewritten
-        kinds.add("shortened")
-    return kinds
-
-
-def date_case(truth: dict, format_: str, url: str | None, date_hint: str | None) -> str:
-    """The header case a document's date is scored under: its format, its header kind, and for
-    records without a header whether a date sits in the url or the metadata."""
-    if format_ == "txt":
-        if truth["header"] == "clean":
-            day = date.fromisoformat(truth["true_date"])
-            ambiguous = day.day <= 12 and day.day != day.month
-            return "txt, clean header, day <= 12" if ambiguous else "txt, clean header, day > 12"
-        return f"txt, {truth['header']} header"
-    in_url = "date in url" if url and URL_DATE.search(url) else "no date in url"
-    if format_ == "json" and date_hint:
-        return "json, date_publish"
-    return f"{format_}, {in_url}"
-
-
-def reference_outlets(path: Path = OUTLETS_CSV) -> dict[str, str]:
-    """Reference domain -> outlet name (data/reference/outlets.csv)."""
-    with path.open(encoding="utf-8") as handle:
-        return {row["domain"]: row["outlet"] for row in csv.DictReader(handle)}
-
-
-def expected_outlet(domain: str, reference: Mapping[str, str]) -> str:
-    """The outlet Copydesk should name for a planted domain: the reference name, else the
-    registrable domain (synth puts unknown outlets on "english." subdomains sometimes)."""
-    bare = domain.removeprefix("english.")
-    return reference.get(bare, bare)
-
-
-# ---------------------------------------------------------------------------------------------
-# Building the night
+COPY_MODELS = family("copies")
+DATE_MODELS = family("dates")
+# What the date evidence reads besides the date models: dates are lent along copies and stories.
+DATE_DEPENDENCIES = (*COPY_MODELS, *family("stories"))
 
 
 def build_night(articles: int, seed: int, work: Path) -> dict:
@@ -275,134 +145,6 @@ def true_pair_overlaps(
         union = len(sets[a]) + len(sets[b]) - shared
         overlaps[(a, b)] = shared / union if union else 0.0
     return overlaps
-
-
-# ---------------------------------------------------------------------------------------------
-# The other tools
-
-
-def shingles(body: str) -> set[bytes]:
-    """The distinct 5-word shingles of a body, words as in sql/macros/shingles.sql."""
-    words = WORD.findall(body.lower())
-    return {" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)}
-
-
-def datasketch_copies(bodies: Mapping[str, str], thresholds: Iterable[float]) -> dict:
-    """MinHash every body, then per threshold index them in a MinHashLSH and query each one: the
-    candidate pairs as LSH returns them, and those whose estimated Jaccard reaches the threshold
-    (the filter datasketch's docs recommend); seconds per step."""
-    from datasketch import MinHash, MinHashLSH
-
-    doc_ids = list(bodies)
-    started, cpu = time.perf_counter(), time.process_time()
-    sets = [shingles(bodies[doc]) for doc in doc_ids]
-    keep = [i for i, s in enumerate(sets) if s]  # an empty set's MinHash matches every other one
-    hashes = dict(
-        zip(keep, MinHash.generator((sets[i] for i in keep), num_perm=NUM_PERM), strict=True)
-    )
-    hash_seconds = time.perf_counter() - started
-    hash_cpu = time.process_time() - cpu
-    del sets
-    results = {"hash_seconds": round(hash_seconds, 2), "documents_hashed": len(keep)}
-    for threshold in thresholds:
-        started, cpu = time.perf_counter(), time.process_time()
-        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        with lsh.insertion_session() as session:
-            for i in keep:
-                session.insert(i, hashes[i], check_duplication=False)
-        index_seconds = time.perf_counter() - started
-        candidates = set()
-        for i in keep:
-            candidates.update((min(i, j), max(i, j)) for j in lsh.query(hashes[i]) if j != i)
-        query_seconds = time.perf_counter() - started - index_seconds
-        query_cpu = time.process_time() - cpu
-        started = time.perf_counter()
-        filtered = {(i, j) for i, j in candidates if hashes[i].jaccard(hashes[j]) >= threshold}
-        filter_seconds = time.perf_counter() - started
-        results[str(threshold)] = {
-            "bands_rows": [lsh.b, lsh.r],
-            "index_seconds": round(index_seconds, 2),
-            "query_seconds": round(query_seconds, 2),
-            "filter_seconds": round(filter_seconds, 2),
-            "seconds": round(hash_seconds + index_seconds + query_seconds, 2),
-            "cpu_seconds": round(hash_cpu + query_cpu, 2),
-            "candidates": {tuple(sorted((doc_ids[i], doc_ids[j]))) for i, j in candidates},
-            "filtered": {tuple(sorted((doc_ids[i], doc_ids[j]))) for i, j in filtered},
-        }
-    return results
-
-
-def dateparser_dates(sample: list[dict], chars: int) -> tuple[list[date | None], float]:
-    """dateparser's first date found in each record's title and text (the first `chars`
-    characters), relative to its fetch (or ingest) time, preferring the past; total seconds."""
-    from dateparser.search import search_dates
-
-    found = []
-    started = time.perf_counter()
-    for row in sample:
-        text = (f"{row['title_hint']}\n\n{row['text']}" if row["title_hint"] else row["text"])[
-            :chars
-        ]
-        settings = {"RELATIVE_BASE": row["relative_base"], "PREFER_DATES_FROM": "past"}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                dates = search_dates(text, languages=["en"], settings=settings)
-        except Exception:  # a parser error is a miss, as it would be in production
-            dates = None
-        found.append(dates[0][1].date() if dates else None)
-    return found, time.perf_counter() - started
-
-
-# ---------------------------------------------------------------------------------------------
-# The run
-
-
-def components(pairs: set[tuple[str, str]], docs: Iterable[str]) -> dict[str, str]:
-    """Connected components of pairs over docs (union-find): document -> its root."""
-    parent = {doc: doc for doc in docs}
-
-    def root(doc: str) -> str:
-        while parent[doc] != doc:
-            parent[doc] = parent[parent[doc]]
-            doc = parent[doc]
-        return doc
-
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {doc: root(doc) for doc in parent}
-
-
-def score_copies(found: set[tuple[str, str]], truth: dict) -> dict:
-    """Pair scores of found pairs (restricted to scored documents) and of their components."""
-    docs = truth["article_of"]
-    found = {pair for pair in found if pair[0] in docs and pair[1] in docs}
-    scores = pair_scores(found, truth["pairs"], truth["subsets"])
-    scores["groups"] = group_scores(components(found, docs), docs)
-    return scores
-
-
-def copy_truth(documents: Mapping[str, tuple[dict, dict]], overlaps: Mapping) -> dict:
-    """True pairs over scored documents, and the subsets recall is reported on."""
-    article_of = {d["doc_id"]: t["article"] for t, d in documents.values()}
-    pairs = pairs_of_groups(article_of)
-    kinds_of: dict[str, set[str]] = {}
-    by_source = {t["source_id"]: d for t, d in documents.values()}
-    for t, d in documents.values():
-        original = by_source.get(t["copy_of"]) if t["copy_of"] else None
-        if t["copy_of"]:
-            kinds_of[d["doc_id"]] = edit_kinds(original["text"], d["text"]) if original else {"?"}
-    subsets: dict[str, set[tuple[str, str]]] = {}
-    for a, b in pairs:
-        kinds = kinds_of.get(a, set()) | kinds_of.get(b, set())
-        if kinds - {"?"}:
-            subsets.setdefault("edited copies", set()).add((a, b))
-        for kind in kinds - {"?"}:
-            subsets.setdefault(f"edit: {kind}", set()).add((a, b))
-        subsets.setdefault(jaccard_bin(overlaps[(a, b)]), set()).add((a, b))
-    return {"article_of": article_of, "pairs": pairs, "subsets": dict(sorted(subsets.items()))}
 
 
 def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
@@ -563,10 +305,6 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# Output
 
 
 def print_table(result: dict) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bench.sidebyside import (
+from bench.scoring import (
     components,
     date_accuracy,
     date_case,
