@@ -1,4 +1,4 @@
-"""The scale benchmark's synthetic corpus (copydesk/synth, `copydesk synth`): deterministic, mixed, and realistic
+"""The scale benchmark's synthetic corpus (`copydesk synth`): deterministic, mixed, and realistic
 where it matters for copy detection — independent articles share (almost) no 5-word runs, while
 planted copies share many."""
 
