@@ -40,13 +40,14 @@ def nightly(
     refuse_without_input(settings)
     progress = current_progress()
     with run_lock(settings):
-        plan = NightPlan.make(settings, summary.run_id)
-        for leftover in plan.leftovers:
-            logger.warning("removed %s, left unpublished by a killed run", leftover)
-        summary.notices += plan.notices
-        for notice in plan.notices:
-            logger.warning(notice)
+        plan = None
         try:
+            plan = NightPlan.make(settings, summary.run_id)
+            for leftover in plan.leftovers:
+                logger.warning("removed %s, left unpublished by a killed run", leftover)
+            summary.notices += plan.notices
+            for notice in plan.notices:
+                logger.warning(notice)
             plan.start_copy()
             with progress.stage("ingest") as step:
                 report = ingest_raw_dumps(settings, summary.run_id, started_at)
@@ -97,7 +98,8 @@ def nightly(
             write_run_record(settings, summary)
             raise
         finally:
-            plan.cancel()
+            if plan is not None:
+                plan.cancel()
             settings.building_path(summary.run_id).unlink(missing_ok=True)
             settings.building_path(summary.run_id).with_suffix(".duckdb.wal").unlink(
                 missing_ok=True

@@ -120,7 +120,7 @@ class NightPlan:
 def published_documents_gone(settings: Settings) -> int:
     """Documents of the published warehouse the lake no longer has: a generation built from other
     files than the lake holds now cannot be updated, only rebuilt."""
-    conn = duckdb.connect(config={"enable_external_access": True})
+    conn = duckdb.connect()
     try:
         conn.execute(f"attach {sql_literal(str(settings.warehouse_path))} as published (read_only)")
         exists = conn.execute(
