@@ -226,7 +226,7 @@ def test_dashboard_numbers_match_the_warehouse_and_links_show_those_articles(nig
     expected = warehouse(
         night,
         "select article_id from articles"
-        " and header_date_raw is null and published_date is not null",
+        " where header_date_raw is null and published_date is not null",
     )
     assert sorted(shown) == sorted(r["article_id"] for r in expected)
     status = browser.find_element("id", "filter-status").text
