@@ -138,10 +138,11 @@ def print_summary(summary) -> None:
     print(f"  dates repaired     {counts['dates_repaired']:>6}")
     print(f"  rows quarantined   {counts['quarantined']:>6}")
     print("  gates:")
+    width = max((len(gate["suite"]) for gate in summary.gates), default=0)
     for gate in summary.gates:
         verdict = "passed" if gate["passed"] else "FAILED"
         print(
-            f"    {gate['suite']:<15} {gate['stage']:<8} {verdict}"
+            f"    {gate['suite']:<{width}} {gate['stage']:<8} {verdict}"
             f"  ({gate['expectations']} expectations, {gate['rows_checked']} rows)"
         )
         for warning in gate["warnings"]:

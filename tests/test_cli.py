@@ -105,3 +105,31 @@ def test_schema_lists_tables_and_column_meanings(published, capsys):
     out = capsys.readouterr().out
     assert "main.articles" in out
     assert "published_date" in out and "the publication date after normalization" in out
+
+
+def test_the_summary_lines_up_its_gates_whatever_the_suite_names(capsys):
+    from copydesk.cli import print_summary
+    from copydesk.warehouse.runs import RunSummary
+
+    summary = RunSummary(run_id="r", started_at=None, status="published")
+    summary.ingest = dict.fromkeys(
+        (
+            "files_listed",
+            "files_accepted",
+            "files_quarantined",
+            "files_skipped",
+            "files_duplicate",
+            "files_unchanged",
+            "records_read",
+            "documents_new",
+            "documents_duplicate",
+            "records_bad",
+        ),
+        0,
+    )
+    summary.counts = {"articles": 1, "fragments": 0, "dates_repaired": 0, "quarantined": 0}
+    gate = {"stage": "marts", "passed": True, "expectations": 1, "rows_checked": 1, "warnings": []}
+    summary.gates = [{**gate, "suite": "articles"}, {**gate, "suite": "article_fragments"}]
+    print_summary(summary)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "expectations," in line]
+    assert len(lines) == 2 and len({line.index("marts") for line in lines}) == 1
