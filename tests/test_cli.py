@@ -133,3 +133,11 @@ def test_the_summary_lines_up_its_gates_whatever_the_suite_names(capsys):
     print_summary(summary)
     lines = [line for line in capsys.readouterr().out.splitlines() if "expectations," in line]
     assert len(lines) == 2 and len({line.index("marts") for line in lines}) == 1
+
+
+def test_synth_writes_a_night_and_its_truth(tmp_path, capsys):
+    assert main(["synth", "--articles", "40", "--out", str(tmp_path), "--seed", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    truth = (tmp_path / "truth.jsonl").read_text().splitlines()
+    assert report["documents"] == len(truth) == 40
+    assert any((tmp_path / "raw").rglob("*.txt"))
