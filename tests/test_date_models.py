@@ -361,3 +361,29 @@ def test_date_outcome_names_what_happened_to_each_header():
         "ambiguous": "ambiguous",
         "off": "repaired_off_by_one",
     }
+
+
+def test_a_header_before_1990_counts_only_when_the_text_states_its_year():
+    empty_timestamp = " date 1970-01-01 PARIS: The minister said the plan would go ahead."
+    assert date_of(empty_timestamp)[0] != date(1970, 1, 1)
+    archive = " date 1987-10-19 NEW YORK: Stocks fell on Monday, the worst day since 1929 and 1987."
+    assert date_of(archive) == (date(1987, 10, 19), "header")
+
+
+def test_a_night_of_headers_of_every_shape_builds():
+    shapes = [
+        " date 2025-06",
+        " date 06/02/2025",
+        " date yesterday",
+        " date 2025-06-02T25:61:00+25:00",
+        " date 2025-13-45",
+        " date 0000-00-00",
+        " date 2025-02-06",
+    ]
+    documents = seed_documents() + [
+        document(f"{header} PARIS: Story {i} says the minister spoke on Monday.", source_id=f"h{i}")
+        for i, header in enumerate(shapes * 3)
+    ]
+    rows = query(build_warehouse(documents), "select source_id, published_date from articles")
+    assert len(rows) == len(documents)
+    assert all(r["published_date"] is None or r["published_date"].year >= 1990 for r in rows)

@@ -6,7 +6,7 @@ import pytest
 from copydesk.quality.gates import GateFailed, enforce, validate_stage
 from copydesk.quality.gx_context import QualityContext
 from copydesk.quality.suites import load_suites, read_gated_rows
-from tests.conftest import build_warehouse, seed_documents
+from tests.conftest import build_warehouse, document, seed_documents
 
 
 def gate(conn, stage, run_id, quality):
@@ -190,3 +190,12 @@ def test_a_full_build_checks_every_staging_row(quality):
     conn.execute("update staging.stg_documents set body_text = null where source_id like '000%'")
     with pytest.raises(GateFailed, match="expect_column_values_to_not_be_null\\(body_text\\)"):
         gate(conn, "staging", "test-run", quality)
+
+
+def test_an_empty_timestamp_header_does_not_fail_the_night(quality):
+    epoch = document(
+        " date 1970-01-01 PARIS: The minister said on Monday the plan would go ahead.",
+        source_id="epoch.txt",
+    )
+    conn = build_warehouse([*seed_documents(), epoch])
+    assert all(r.passed for r in gate(conn, "marts", "test-run", quality))

@@ -29,6 +29,23 @@ evidence as (
     from intermediate.int_lent_dates
 ),
 
+early_dates_stated as (
+    -- A date before 1990 from the header, url or metadata whose year the article's text states
+    -- ("... in 1987"); a bare 1970-01-01 is an empty timestamp, not a date. The opening 64 KB
+    -- are enough for a year and bound the work on a huge text.
+    select distinct
+        evidence.doc_id,
+        evidence.candidate_date
+    from evidence
+    join staging.stg_documents as stated
+        using (doc_id)
+    where evidence.candidate_date < date '1990-01-01'
+        and evidence.evidence_kind in ('header', 'url', 'metadata')
+        and regexp_matches(
+            left(stated.body_text, 65536), '\b' || year(evidence.candidate_date)::varchar || '\b'
+        )
+),
+
 plausible as (
     -- Not after the page was seen (plus a day of time zones); not before 1990 unless stated.
     select
@@ -39,7 +56,9 @@ plausible as (
     where evidence.candidate_date <= documents.seen_date + time_zone_days()
         and (
             evidence.candidate_date >= date '1990-01-01'
-            or evidence.evidence_kind in ('header', 'url', 'metadata')
+            or (evidence.doc_id, evidence.candidate_date) in (
+                select (doc_id, candidate_date) from early_dates_stated
+            )
         )
 ),
 

@@ -86,9 +86,11 @@ readings as (
         end,
         header_date_raw
     from documents
+    -- try_cast, not a cast beside the guard: DuckDB may evaluate the cast first, on a header
+    -- the pattern did not match ('' parts).
     where header_parts.year <> ''
-        and header_parts.first::integer <> header_parts.second::integer
-        and header_parts.second::integer <= 12
+        and try_cast(header_parts.first as integer) <> try_cast(header_parts.second as integer)
+        and try_cast(header_parts.second as integer) <= 12
 
     union all
 
