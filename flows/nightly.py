@@ -11,6 +11,7 @@ from copydesk.ingest.listing import list_raw_files
 from copydesk.progress import current as current_progress
 from copydesk.quality.gates import GateFailed, GateResult, enforce, validate_stage
 from copydesk.quality.gx_context import QualityContext
+from copydesk.quality.suites import missing_suites
 from copydesk.settings import Settings
 from copydesk.warehouse.build import build_models, drop_build_tables
 from copydesk.warehouse.connection import building_connection
@@ -38,6 +39,7 @@ def nightly(
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=new_run_id(started_at), started_at=started_at)
     refuse_without_input(settings)
+    refuse_without_suites(settings)
     progress = current_progress()
     with run_lock(settings):
         plan = None
@@ -117,6 +119,17 @@ def refuse_without_input(settings: Settings) -> None:
         raise RunRefused(
             f"no raw dumps to read in {settings.raw_dir} ({why});"
             " the published warehouse is unchanged"
+        )
+
+
+def refuse_without_suites(settings: Settings) -> None:
+    """A night whose gates would check nothing (COPYDESK_EXPECTATIONS missing or misspelled, a
+    stage or a mart without its suite) reads nothing, publishes nothing and says why."""
+    marts = [model.table for model in load_models() if model.layer == "marts"]
+    problems = missing_suites(settings.expectations_dir, marts)
+    if problems:
+        raise RunRefused(
+            "the quality gates are incomplete, so nothing was read: " + "; ".join(problems)
         )
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from copydesk.quality.gates import GateFailed
-from copydesk.settings import Settings
+from copydesk.settings import EXPECTATIONS_DIR, Settings
 from copydesk.warehouse.connection import building_connection
 from copydesk.warehouse.runs import RunRefused, run_lock
 from flows.nightly import nightly
@@ -210,3 +210,17 @@ def test_copydesk_memory_limit_caps_the_builds_duckdb(tmp_path, monkeypatch):
     monkeypatch.setenv("COPYDESK_MEMORY_LIMIT", "lots")
     with pytest.raises(ValueError, match="COPYDESK_MEMORY_LIMIT='lots'"):
         Settings.from_env()
+
+
+def test_incomplete_suites_stop_the_run_before_anything_is_read(seeds, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("COPYDESK_EXPECTATIONS", str(tmp_path / "expectatoins"))  # misspelled
+    with pytest.raises(RunRefused, match="does not exist"):
+        nightly(raw_dir=str(seeds), data_dir=str(data))
+    suites = tmp_path / "suites"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    (suites / "fct_stories.json").unlink()
+    monkeypatch.setenv("COPYDESK_EXPECTATIONS", str(suites))
+    with pytest.raises(RunRefused, match=r"the mart main\.fct_stories has no suite"):
+        nightly(raw_dir=str(seeds), data_dir=str(data))
+    assert not (data / "lake").exists() and not (data / "warehouse.duckdb").exists()

@@ -11,6 +11,24 @@ import duckdb
 from copydesk.settings import EXPECTATIONS_DIR
 from copydesk.warehouse.connection import table_exists
 
+GATED_STAGES = ("ingest", "staging", "marts", "publish")
+
+
+def missing_suites(directory: Path, marts: list[str]) -> list[str]:
+    """What a run with these suites would leave unchecked: a missing or empty folder, a stage no
+    suite gates, a mart without its suite. Empty when every gate has its suites."""
+    if not directory.is_dir():
+        return [f"the suites folder {directory} does not exist"]
+    suites = load_suites(directory=directory)
+    if not suites:
+        return [f"the suites folder {directory} holds no suite"]
+    stages = {suite["meta"]["stage"] for suite in suites}
+    tables = {suite["meta"]["table"] for suite in suites}
+    ungated = [stage for stage in GATED_STAGES if stage not in stages]
+    problems = [f"no suite gates the {stage} stage" for stage in ungated]
+    problems += [f"the mart {table} has no suite" for table in marts if table not in tables]
+    return problems
+
 
 def load_suites(stage: str | None = None, directory: Path = EXPECTATIONS_DIR) -> list[dict]:
     """The suites under expectations/, optionally only those gating one stage."""
