@@ -202,3 +202,19 @@ def test_pipes_links_outside_and_unknown_types_are_skipped_not_read(raw, lake, t
 def test_no_temp_files_are_left_in_the_lake(seeds, lake):
     ingest(seeds, lake, "run-1")
     assert not list(lake.glob("**/.*.tmp"))
+
+
+def test_symlink_loops_dangling_links_and_partial_files_are_skipped_with_a_reason(raw, lake):
+    (raw / "story.txt").write_text("A story that is long enough to be an article of its own.")
+    (raw / "loop-a.txt").symlink_to(raw / "loop-b.txt")
+    (raw / "loop-b.txt").symlink_to(raw / "loop-a.txt")
+    (raw / "gone.txt").symlink_to(raw / "never-written.txt")
+    (raw / "feed.jsonl.part").write_text('{"text": "half a feed')
+    (raw / ".~lock.story.txt#").write_text("an editor's lock file")
+    report = ingest(raw, lake, "run-1")
+    assert report.documents_new == 1 and report.files_skipped == 5 and report.reconciles()
+    reasons = {line.split(":", 1)[0]: line for line in report.skipped}
+    assert "loop" in reasons["loop-a.txt"] and "loop" in reasons["loop-b.txt"]
+    assert "broken symlink" in reasons["gone.txt"]
+    assert "partial file" in reasons["feed.jsonl.part"]
+    assert "hidden name" in reasons[".~lock.story.txt#"]

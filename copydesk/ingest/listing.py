@@ -19,6 +19,9 @@ def format_of(path: Path) -> str | None:
     return None
 
 
+PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
+
+
 def list_raw_files(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Regular files under raw_dir, sorted, and what was skipped and why; never leaves raw_dir."""
     files: list[Path] = []
@@ -35,9 +38,18 @@ def list_raw_files(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith("."):
+                skipped.append((path, "hidden name (an editor's or a download's partial file)"))
+                continue
+            if entry.name.endswith(PARTIAL_SUFFIXES):
+                skipped.append((path, "partial file, still being written (.part, .tmp)"))
                 continue
             if entry.is_symlink():
-                target = path.resolve()
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError) as error:  # 3.11 raises RuntimeError on a loop
+                    reason = "loop" if isinstance(error, RuntimeError) else error.strerror
+                    skipped.append((path, f"broken symlink: {reason}"))
+                    continue
                 if not target.is_relative_to(root):
                     skipped.append((path, "symlink pointing outside the raw folder"))
                     continue
