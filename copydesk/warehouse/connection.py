@@ -62,12 +62,13 @@ def registrable_domain(host: str | None) -> str | None:
     return public_suffix_list().privatesuffix(host.strip(".").lower()) or None
 
 
-def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> bool:
+    """Whether `schema.table` exists in the connection's database, or in an attached one."""
     schema, name = table.split(".")
     found = conn.execute(
         "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
-        " and database_name = current_database()",
-        [schema, name],
+        " and database_name = coalesce(?, current_database())",
+        [schema, name, database],
     ).fetchall()[0][0]
     return found > 0
 

@@ -161,15 +161,14 @@ def published_state(settings: Settings) -> PublishedState | None:
     return state
 
 
-def why_not_update(settings: Settings) -> str | None:
-    """Why this build cannot start from the published generation and must rebuild every table;
-    None when it can update it. The lake still holding the generation's documents is checked
-    once the lake is attached (copydesk.warehouse.plan)."""
+def why_not_update(settings: Settings, state: PublishedState | None) -> str | None:
+    """Why this build cannot start from the published generation (`state`, its record) and must
+    rebuild every table; None when it can update it. Whether the lake still holds the
+    generation's documents is the night plan's check (copydesk.warehouse.plan)."""
     if settings.full_rebuild:
         return "a full rebuild was asked for"
     if not settings.warehouse_path.exists():
         return "no published warehouse yet"
-    state = published_state(settings)
     if state is None:
         return "the published warehouse is not the one the last run recorded (rolled back?)"
     if state.code != code_fingerprint(settings):

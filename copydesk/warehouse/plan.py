@@ -20,7 +20,12 @@ from copydesk.settings import Settings
 from copydesk.warehouse import generations
 from copydesk.warehouse.background_copy import BackgroundCopy
 from copydesk.warehouse.build import record_new_documents
-from copydesk.warehouse.connection import building_connection, lake_dataset, sql_literal
+from copydesk.warehouse.connection import (
+    building_connection,
+    lake_dataset,
+    sql_literal,
+    table_exists,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class NightPlan:
         leftovers = generations.sweep_building_leftovers(settings)
         notices = generations.stale_wal_notices(settings)
         published = generations.published_state(settings)
-        reason = generations.why_not_update(settings)
+        reason = generations.why_not_update(settings, published)
         if reason is None:
             try:
                 gone = published_documents_gone(settings)
@@ -123,12 +128,7 @@ def published_documents_gone(settings: Settings) -> int:
     conn = duckdb.connect()
     try:
         conn.execute(f"attach {sql_literal(str(settings.warehouse_path))} as published (read_only)")
-        exists = conn.execute(
-            "select count(*) from duckdb_tables()"
-            " where database_name = 'published' and schema_name = 'staging'"
-            " and table_name = 'stg_documents'"
-        ).fetchall()[0][0]
-        if not exists:
+        if not table_exists(conn, "staging.stg_documents", database="published"):
             return 0
         conn.register("lake_documents", lake_dataset(settings.documents_dir, DOCUMENT_SCHEMA))
         return conn.execute(
