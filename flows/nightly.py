@@ -68,12 +68,14 @@ def nightly(
                 return record_nothing_new(settings, summary, plan)
             summary.message = "; ".join(summary.notices)
 
-            gate(progress, settings, summary, "ingest")
             with progress.stage("plan build") as step:
                 build = plan.build()
                 summary.build = step.detail = build.describe()
                 summary.full_build_at = build.full_build_at
             logger.info("build: %s", summary.build)
+            # The lake gate checks every document the build would add, not only tonight's: a
+            # document it rejected stays in the lake, and a retry must reject it again.
+            gate(progress, settings, summary, "ingest")
             build_layers(progress, settings, summary.run_id, ("staging",), build.update)
             gate(progress, settings, summary, "staging")
             build_layers(

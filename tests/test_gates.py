@@ -106,17 +106,24 @@ def test_a_bad_lake_row_fails_the_ingest_gate(quality):
     conn = build_warehouse(seed_documents())
     conn.execute("create or replace table raw.documents as select * from raw.documents limit 1")
     conn.execute("update raw.documents set doc_id = 'not-a-hash'")
+    conn.execute("create or replace table build.new_documents as select doc_id from raw.documents")
     with pytest.raises(GateFailed, match="expect_column_values_to_match_regex\\(doc_id\\)"):
         gate(conn, "ingest", "test-run", quality)
 
 
-def test_the_ingest_gate_checks_only_the_current_runs_rows(quality):
-    conn = build_warehouse(seed_documents())
-    conn.execute(
-        "update raw.documents set doc_id = 'bad', run_id = 'an-old-run' where source_id like '000%'"
-    )
+def test_the_ingest_gate_checks_the_documents_the_warehouse_lacks_whatever_run_added_them(quality):
+    conn = staging_of_a_night_with_one_new_document()
+    # A published document broken after it passed is not read again...
+    conn.execute("update raw.documents set format = 'pdf' where source_id like '000%'")
     results = gate(conn, "ingest", "test-run", quality)
-    assert results[0].rows_checked == 4
+    assert results[0].rows_checked == 1
+    # ...but a document the warehouse lacks is, even when an earlier (failed) run added it.
+    conn.execute(
+        "update raw.documents set format = 'pdf', run_id = 'a-failed-run'"
+        " where source_id like '004%'"
+    )
+    with pytest.raises(GateFailed, match="expect_column_values_to_be_in_set\\(format\\)"):
+        gate(conn, "ingest", "test-run", quality)
 
 
 def test_text_checked_only_for_nulls_and_lengths_is_read_cut_short_and_still_judged(quality):

@@ -224,3 +224,31 @@ def test_incomplete_suites_stop_the_run_before_anything_is_read(seeds, tmp_path,
     with pytest.raises(RunRefused, match=r"the mart main\.fct_stories has no suite"):
         nightly(raw_dir=str(seeds), data_dir=str(data))
     assert not (data / "lake").exists() and not (data / "warehouse.duckdb").exists()
+
+
+def test_a_document_the_lake_gate_rejected_is_rejected_again_on_a_retry(
+    seeds, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    nightly(raw_dir=str(seeds), data_dir=str(data))
+    strict = suites_with(
+        tmp_path / "strict-expectations",
+        {
+            "type": "expect_column_values_to_not_match_regex",
+            "kwargs": {"column": "text", "regex": "EMBARGOED"},
+            "severity": "critical",
+            "meta": {"why": "a desk's rule: embargoed copy never reaches the warehouse"},
+        },
+        suite="documents",
+    )
+    monkeypatch.setenv("COPYDESK_EXPECTATIONS", str(strict))
+    (seeds / "embargo.txt").write_text("EMBARGOED until Friday: a story that must wait its turn.")
+    for _attempt in ("the night", "its retry"):
+        with pytest.raises(GateFailed, match="(?s)gate .documents.*not_match_regex"):
+            nightly(raw_dir=str(seeds), data_dir=str(data))
+        assert not warehouse_rows(data, "select 1 from articles where body like '%EMBARGOED%'")
+
+    # Once the suites change (the desk lifts the rule), the document the lake kept publishes.
+    monkeypatch.delenv("COPYDESK_EXPECTATIONS")
+    assert nightly(raw_dir=str(seeds), data_dir=str(data)).status == "published"
+    assert warehouse_rows(data, "select 1 from articles where body like '%EMBARGOED%'")
