@@ -127,10 +127,11 @@ def print_summary(summary) -> None:
         f" duplicate {ingest['files_duplicate']}, unchanged since read"
         f" {ingest.get('files_unchanged', 0)})"
     )
+    inputs = getattr(summary, "inputs", {})
     print(
-        f"  documents read     {ingest['records_read']:>6}  (new {ingest['documents_new']},"
-        f" already in the lake {ingest['documents_duplicate']},"
-        f" bad records {ingest['records_bad']}, files skipped {ingest['files_skipped']})"
+        f"  inputs             {sum(inputs.values()):>6}  ("
+        + ", ".join(f"{outcome} {count}" for outcome, count in inputs.items())
+        + "; one row each in the inputs table)"
     )
     if summary.build:
         print(f"  build              {summary.build}")

@@ -44,6 +44,9 @@ class Settings:
     full_rebuild: bool = False  # rebuild every table from the lake instead of updating the last
     full_rebuild_days: float = 7  # rebuild in full when the last full build is older than this
     memory_limit: str = ""  # DuckDB's memory_limit for a build ("7GB"); empty: 80% of the RAM
+    # A raw file modified less than this many seconds ago is left for a later night: a crawler
+    # may still be writing it under its final name.
+    settle_seconds: float = 60
 
     @classmethod
     def from_env(
@@ -73,6 +76,9 @@ class Settings:
                 os.environ.get("COPYDESK_FULL_REBUILD_DAYS") or defaults.full_rebuild_days
             ),
             memory_limit=memory_limit_choice(os.environ.get("COPYDESK_MEMORY_LIMIT", "")),
+            settle_seconds=float(
+                os.environ.get("COPYDESK_SETTLE_SECONDS") or defaults.settle_seconds
+            ),
         )
 
     def duckdb_config(self) -> dict[str, str | bool | int | float | list[str]]:
@@ -97,6 +103,10 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.lake_dir / "quarantine"
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.lake_dir / "inputs"
 
     @property
     def runs_dir(self) -> Path:

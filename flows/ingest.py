@@ -35,7 +35,7 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
     """Read the raw folder in batches on this flow's task runner; this process alone writes the
     lake, committing the batches in listing order, so the lake is the one-process ingest's."""
     sweep_leftovers(settings.lake_dir)
-    listing = list_raw_files(settings.raw_dir)
+    listing = list_raw_files(settings.raw_dir, settings.settle_seconds)
     commit = IngestCommit(settings.raw_dir, settings.lake_dir, run_id, started_at, listing)
     batches = plan_batches(commit.files_to_read)
     if len(batches) <= 1:

@@ -9,7 +9,13 @@ from prefect.cache_policies import NO_CACHE
 
 from copydesk.ingest.listing import list_raw_files
 from copydesk.progress import current as current_progress
-from copydesk.quality.gates import GateFailed, GateResult, enforce, validate_stage
+from copydesk.quality.gates import (
+    GateFailed,
+    GateResult,
+    enforce,
+    reconcile_inputs,
+    validate_stage,
+)
 from copydesk.quality.gx_context import QualityContext
 from copydesk.quality.suites import missing_suites
 from copydesk.settings import Settings
@@ -58,6 +64,7 @@ def nightly(
                     f" {report.documents_duplicate} already in the lake"
                 )
             summary.ingest = report.as_dict()
+            summary.inputs = report.by_outcome()
             stage_reached("ingested")
             logger.info("ingested %s", {k: v for k, v in summary.ingest.items() if k != "skipped"})
             for line in report.skipped:
@@ -84,6 +91,8 @@ def nightly(
             stage_reached("built")
             gate(progress, settings, summary, "marts")
             summary.counts = count_outcomes(settings, summary.run_id)
+            reconciled = enforce([reconcile_inputs(summary.inputs, summary.counts.pop("inputs"))])
+            summary.gates += [r.summary() for r in reconciled]
             summary.status = "published"
             summary.ended_at = datetime.now(UTC)
             with progress.stage("publish") as step:
@@ -115,9 +124,19 @@ def nightly(
 
 def refuse_without_input(settings: Settings) -> None:
     """A night without raw dumps to read publishes nothing and says why."""
-    files, _ = list_raw_files(settings.raw_dir) if settings.raw_dir.is_dir() else ([], [])
+    files, skipped = (
+        list_raw_files(settings.raw_dir, settings.settle_seconds)
+        if settings.raw_dir.is_dir()
+        else ([], [])
+    )
+    settling = sum("still being written" in why for _, why in skipped)
     if not files:
         why = "missing folder" if not settings.raw_dir.is_dir() else "no .txt/.jsonl/.json files"
+        if settling:
+            why = (
+                f"{settling} files modified in the last {settings.settle_seconds:g} s, maybe still"
+                " being written; COPYDESK_SETTLE_SECONDS=0 reads them now"
+            )
         raise RunRefused(
             f"no raw dumps to read in {settings.raw_dir} ({why});"
             " the published warehouse is unchanged"
@@ -191,8 +210,9 @@ def build_layers(
 
 
 @task(cache_policy=NO_CACHE)
-def count_outcomes(settings: Settings, run_id: str) -> dict[str, int]:
-    """The figures the summary reports, read from the new warehouse."""
+def count_outcomes(settings: Settings, run_id: str) -> dict:
+    """The figures the summary reports, read from the new warehouse, and the run's rows of the
+    input ledger by outcome."""
     with building_connection(settings, run_id) as conn:
         row = conn.execute(
             """
@@ -204,7 +224,11 @@ def count_outcomes(settings: Settings, run_id: str) -> dict[str, int]:
             from main.articles
             """
         ).fetchall()[0]
-    return dict(zip(("articles", "fragments", "dates_repaired", "quarantined"), row, strict=True))
+        inputs = conn.execute(
+            "select outcome, count(*) from main.inputs where run_id = ? group by outcome", [run_id]
+        ).fetchall()
+    names = ("articles", "fragments", "dates_repaired", "quarantined")
+    return {**dict(zip(names, row, strict=True)), "inputs": dict(inputs)}
 
 
 @task(cache_policy=NO_CACHE)

@@ -19,6 +19,8 @@ PREFECT_HOME = Path(tempfile.mkdtemp(prefix="copydesk-prefect-"))
 os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(PREFECT_HOME / "results")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Tests write raw files and run on them at once; the settle time is tested where it is set.
+os.environ["COPYDESK_SETTLE_SECONDS"] = "0"
 
 from copydesk.ingest.decode import doc_id_of, normalize_text  # noqa: E402
 from copydesk.ingest.readers import lake_row  # noqa: E402
@@ -29,10 +31,11 @@ from copydesk.warehouse.models import load_models  # noqa: E402
 
 quiet_environment()
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
-# Tables that record what a build did rather than what the lake holds: the run log, and which
-# documents the build computed (all in a full build, the night's in an update). Comparisons of
-# warehouses built in different ways leave them out.
-BUILD_RECORD_TABLES = frozenset({"main.runs", "intermediate.int_changed_documents"})
+# Tables that record what runs did rather than what the lake holds: the run log, the input
+# ledger (each night's view of the raw folder), and which documents the build computed (all in
+# a full build, the night's in an update). Comparisons of warehouses built in different ways
+# leave them out.
+BUILD_RECORD_TABLES = frozenset({"main.runs", "main.inputs", "intermediate.int_changed_documents"})
 
 
 @pytest.fixture(scope="session")

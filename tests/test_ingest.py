@@ -5,10 +5,12 @@ import json
 import os
 import random
 import shutil
+import time
 
 import ftfy
 import pytest
 
+import copydesk.ingest.readers
 from copydesk.ingest.commit import ingest
 from copydesk.ingest.decode import may_be_mojibake
 from tests.conftest import SEEDS_DIR, lake_rows
@@ -218,3 +220,85 @@ def test_symlink_loops_dangling_links_and_partial_files_are_skipped_with_a_reaso
     assert "broken symlink" in reasons["gone.txt"]
     assert "partial file" in reasons["feed.jsonl.part"]
     assert "hidden name" in reasons[".~lock.story.txt#"]
+
+
+def test_every_file_and_record_gets_one_ledger_row_that_reconciles_with_the_report(raw, lake):
+    story = "A story long enough to be an article, filed from the harbour at dawn."
+    (raw / "a.txt").write_text(story)
+    (raw / "b-same-text.txt").write_text(story)
+    (raw / "empty.txt").write_text("   ")
+    (raw / ".hidden.txt").write_text(story)
+    (raw / "notes.pdf").write_bytes(b"%PDF")
+    lines = [json.dumps({"id": "feed-1", "text": "The feed's first story."}), "{broken", ""]
+    (raw / "feed.jsonl").write_text("\n".join(lines) + "\n")
+
+    report = ingest(raw, lake, "run-1")
+    ledger = lake_rows(lake, "inputs")
+    outcomes = {(r["source_id"], r["outcome"]) for r in ledger}
+    assert outcomes == {
+        ("a.txt", "accepted"),
+        ("b-same-text.txt", "duplicate"),
+        ("empty.txt", "quarantined"),
+        (".hidden.txt", "skipped"),
+        ("notes.pdf", "skipped"),
+        ("feed-1", "accepted"),
+        ("feed.jsonl:2", "quarantined"),
+    }
+    assert len(ledger) == len(outcomes)
+    by_source = {r["source_id"]: r for r in ledger}
+    assert by_source["b-same-text.txt"]["doc_id"] == by_source["a.txt"]["doc_id"]
+    assert by_source["feed.jsonl:2"]["reason"].startswith("invalid JSON")
+    assert by_source["feed-1"]["source_path"] == "feed.jsonl"
+    assert by_source["a.txt"]["reason"] is None
+    assert all(r["run_id"] == "run-1" for r in ledger)
+    assert report.reconciles()
+    assert ledger_counts(ledger) == report.by_outcome()
+
+    # The next night reads nothing again: every file it did not read is one `unchanged` row,
+    # except the ones that only quarantined (read again) and the skipped ones (skipped again).
+    second = ingest(raw, lake, "run-2")
+    tonight = [r for r in lake_rows(lake, "inputs") if r["run_id"] == "run-2"]
+    assert ledger_counts(tonight) == second.by_outcome()
+    assert {r["source_id"] for r in tonight if r["outcome"] == "unchanged"} == {
+        "a.txt",
+        "b-same-text.txt",
+        "feed.jsonl",
+    }
+
+
+def ledger_counts(rows):
+    counts = dict.fromkeys(("accepted", "duplicate", "quarantined", "skipped", "unchanged"), 0)
+    for row in rows:
+        counts[row["outcome"]] += 1
+    return counts
+
+
+def test_a_gzipped_text_is_read_like_the_text_and_a_broken_or_inflating_one_is_quarantined(
+    raw, lake, monkeypatch
+):
+    story = "A story that arrived compressed, long enough to be an article of its own."
+    (raw / "plain.txt").write_text(story)
+    (raw / "zipped.txt.gz").write_bytes(gzip.compress((story + " Same words, gzipped.").encode()))
+    (raw / "cut.txt.gz").write_bytes(gzip.compress(story.encode() * 50)[:40])
+    monkeypatch.setattr(copydesk.ingest.readers, "MAX_RECORD_BYTES", 1024)
+    (raw / "bomb.txt.gz").write_bytes(gzip.compress(b"a" * 4096))
+    report = ingest(raw, lake, "run-1")
+    texts = {r["source_id"]: r["text"] for r in lake_rows(lake)}
+    assert texts["zipped.txt.gz"] == story + " Same words, gzipped."
+    assert {r["format"] for r in lake_rows(lake)} == {"txt"}
+    reasons = {r["source_id"]: r["reason"] for r in lake_rows(lake, "quarantine")}
+    assert "compressed stream broken" in reasons["cut.txt.gz"]
+    assert "inflates to more than one article" in reasons["bomb.txt.gz"]
+    assert report.documents_new == 2 and report.reconciles()
+
+
+def test_a_file_modified_within_the_settle_time_is_skipped_and_read_on_a_later_night(raw, lake):
+    (raw / "done.txt").write_text("A story written an hour ago, long enough to be an article.")
+    an_hour_ago = time.time() - 3600
+    os.utime(raw / "done.txt", (an_hour_ago, an_hour_ago))
+    (raw / "writing.txt").write_text("A story the crawler is still writing at this very")
+    tonight = ingest(raw, lake, "run-1", settle_seconds=60)
+    assert tonight.documents_new == 1
+    assert tonight.skipped == ["writing.txt: modified in the last 60 s: still being written?"]
+    os.utime(raw / "writing.txt", (an_hour_ago, an_hour_ago))
+    assert ingest(raw, lake, "run-2", settle_seconds=60).documents_new == 1

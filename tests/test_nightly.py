@@ -44,9 +44,22 @@ def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
         "date_evidence",
         "dim_outlets",
         "fct_stories",
+        "inputs",
         "quarantine",
+        "inputs_reconcile",
         "runs",
     ]
+    # Every raw file is one row of the input ledger, with the article it became.
+    ledger = warehouse_rows(data, "select source_path, outcome, ended_as, article_id from inputs")
+    assert sorted(r["source_path"] for r in ledger) == sorted(p.name for p in seeds.iterdir())
+    assert {(r["outcome"], r["ended_as"]) for r in ledger} == {("accepted", "article")}
+    assert summary.inputs == {
+        "accepted": 5,
+        "duplicate": 0,
+        "quarantined": 0,
+        "skipped": 0,
+        "unchanged": 0,
+    }
     dates = {
         r["source_id"][:3]: str(r["published_date"])
         for r in warehouse_rows(data, "select source_id, published_date from articles")
@@ -157,12 +170,17 @@ def test_a_reader_held_open_in_another_process_does_not_block_the_run(seeds, tmp
         reader.wait()
 
 
-def test_a_missing_or_empty_raw_folder_is_refused(tmp_path):
+def test_a_missing_or_empty_raw_folder_is_refused(tmp_path, monkeypatch):
     data = tmp_path / "data"
     with pytest.raises(RunRefused, match="missing folder"):
         nightly(raw_dir=str(tmp_path / "nope"), data_dir=str(data))
     (tmp_path / "empty").mkdir()
     with pytest.raises(RunRefused, match="no .txt"):
+        nightly(raw_dir=str(tmp_path / "empty"), data_dir=str(data))
+    # A folder whose only file is still being written has nothing to read tonight either.
+    (tmp_path / "empty" / "arriving.txt").write_text("A story the crawler is writing now")
+    monkeypatch.setenv("COPYDESK_SETTLE_SECONDS", "60")
+    with pytest.raises(RunRefused, match="1 files modified in the last 60 s"):
         nightly(raw_dir=str(tmp_path / "empty"), data_dir=str(data))
     assert not (data / "warehouse.duckdb").exists()
 

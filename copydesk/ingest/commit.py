@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from copydesk.ingest.batches import ReadChunk, StagedBatch, plan_batches, read_batch, staged_tables
 from copydesk.ingest.lake import (
     DOCUMENT_SCHEMA,
+    INPUTS_SCHEMA,
     QUARANTINE_KEY,
     QUARANTINE_SCHEMA,
     LakeWriter,
@@ -22,6 +24,9 @@ from copydesk.ingest.lake import (
     write_files_read,
 )
 from copydesk.ingest.listing import list_raw_files, log_name, printable_name, relative
+
+UNCHANGED = "read by an earlier night: same path, size and modification time"
+DUPLICATE = "same text as a document already in the lake (doc_id)"
 
 
 @dataclass
@@ -69,6 +74,17 @@ class IngestReport:
             and self.records_bad == self.quarantine_new + self.quarantine_known
         )
 
+    def by_outcome(self) -> dict[str, int]:
+        """The counts as the input ledger groups them: records for what was read tonight, files
+        for what was not."""
+        return {
+            "accepted": self.documents_new,
+            "duplicate": self.documents_duplicate,
+            "quarantined": self.records_bad,
+            "skipped": self.files_skipped,
+            "unchanged": self.files_unchanged,
+        }
+
     @property
     def added_to_lake(self) -> bool:
         """Whether this ingest wrote anything (documents or quarantine rows) to the lake."""
@@ -95,6 +111,7 @@ class IngestCommit:
         self.run_id = run_id
         self.documents = LakeWriter(lake_dir / "documents" / partition, DOCUMENT_SCHEMA, run_id)
         self.quarantine = LakeWriter(lake_dir / "quarantine" / partition, QUARANTINE_SCHEMA, run_id)
+        self.inputs = LakeWriter(lake_dir / "inputs" / partition, INPUTS_SCHEMA, run_id)
         self.files_dir = lake_dir / "files" / partition
         # A night with nothing new must not re-read (and re-hash) every raw file it kept: 17 s for
         # a folder of 100k documents. A file whose path, size and modification time match one an
@@ -102,15 +119,19 @@ class IngestCommit:
         already_read = files_already_read(lake_dir / "files")
         self.files_to_read: list[Path] = []
         self.signatures: list[tuple[str, tuple[int, int] | None]] = []
-        unchanged = 0
+        unchanged: list[str] = []
         for path in files:
             rel = printable_name(relative(path, root))
             signature = file_signature(path)
             if signature is not None and (rel, *signature) in already_read:
-                unchanged += 1
+                unchanged.append(rel)
                 continue
             self.files_to_read.append(path)
             self.signatures.append((rel, signature))
+        skipped_paths = [printable_name(relative(path, root)) for path, _ in skipped]
+        skipped_reasons = [why for _, why in skipped]
+        self.record_files(skipped_paths, "skipped", skipped_reasons)
+        self.record_files(unchanged, "unchanged", [UNCHANGED] * len(unchanged))
         self.seen = existing_doc_ids(lake_dir / "documents")
         self.quarantined = existing_quarantine_keys(lake_dir / "quarantine")
         self.files_read = len(self.files_to_read)
@@ -119,8 +140,47 @@ class IngestCommit:
         self.report = IngestReport(
             files_listed=len(files) + len(skipped),
             files_skipped=len(skipped),
-            files_unchanged=unchanged,
-            skipped=[f"{log_name(printable_name(relative(p, root)))}: {why}" for p, why in skipped],
+            files_unchanged=len(unchanged),
+            skipped=[
+                f"{log_name(rel)}: {why}"
+                for rel, why in zip(skipped_paths, skipped_reasons, strict=True)
+            ],
+        )
+
+    def record_files(self, paths: list[str], outcome: str, reasons: list[str]) -> None:
+        """Ledger rows for files never read tonight (skipped, unchanged): one per file."""
+        self.inputs.add(
+            pa.table(
+                {
+                    "run_id": [self.run_id] * len(paths),
+                    "source_id": paths,
+                    "source_path": paths,
+                    "outcome": [outcome] * len(paths),
+                    "reason": reasons,
+                    "doc_id": pa.nulls(len(paths), pa.string()),
+                },
+                schema=INPUTS_SCHEMA,
+            )
+        )
+
+    def record_records(self, rows: pa.Table, outcomes: pa.Array, reasons: pa.Array) -> None:
+        """Ledger rows for records read tonight: one per document candidate or bad record."""
+        count = rows.num_rows
+        doc_ids = (
+            rows.column("doc_id") if "doc_id" in rows.column_names else pa.nulls(count, pa.string())
+        )
+        self.inputs.add(
+            pa.table(
+                {
+                    "run_id": pa.array([self.run_id] * count, pa.string()),
+                    "source_id": rows.column("source_id"),
+                    "source_path": rows.column("source_path"),
+                    "outcome": outcomes,
+                    "reason": reasons,
+                    "doc_id": doc_ids,
+                },
+                schema=INPUTS_SCHEMA,
+            )
         )
 
     def add(self, chunk: ReadChunk) -> None:
@@ -137,6 +197,9 @@ class IngestCommit:
         self.report.documents_duplicate += candidates.num_rows - new.num_rows
         self.files_with_documents.update(new.column("file_index").to_pylist())
         self.documents.add(new.drop_columns(["file_index"]))
+        outcomes = pc.if_else(keep, "accepted", "duplicate")
+        reasons = pc.if_else(keep, pa.scalar(None, pa.string()), DUPLICATE)
+        self.record_records(candidates, outcomes, reasons)
 
     def add_bad_records(self, bad: pa.Table) -> None:
         """Quarantine the bad records not quarantined before; count them all."""
@@ -149,6 +212,8 @@ class IngestCommit:
         self.report.quarantine_known += bad.num_rows - new.num_rows
         self.files_with_quarantine.update(new.column("file_index").to_pylist())
         self.quarantine.add(new.drop_columns(["file_index"]))
+        outcomes = pa.array(["quarantined"] * bad.num_rows, pa.string())
+        self.record_records(bad, outcomes, bad.column("reason"))
 
     def add_staged(self, staged: StagedBatch) -> None:
         """Commit a read task's staged rows, then delete them."""
@@ -163,6 +228,7 @@ class IngestCommit:
         """Write what is buffered and classify every file read; returns the night's report."""
         self.documents.flush()
         self.quarantine.flush()
+        self.inputs.flush()
         report = self.report
         report.files_accepted = len(self.files_with_documents)
         report.files_quarantined = len(self.files_with_quarantine - self.files_with_documents)
@@ -189,7 +255,13 @@ class IngestCommit:
         return report
 
 
-def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = None) -> IngestReport:
+def ingest(
+    raw_dir: Path,
+    lake_dir: Path,
+    run_id: str,
+    now: datetime | None = None,
+    settle_seconds: float = 0,
+) -> IngestReport:
     """Read every raw file into the lake's documents and quarantine partitions, in one process.
 
     No single file can fail the ingest: whatever goes wrong with one file becomes its quarantine
@@ -197,7 +269,7 @@ def ingest(raw_dir: Path, lake_dir: Path, run_id: str, now: datetime | None = No
     again, so re-running on the same raw folder adds nothing. The batches are read one after the
     other here; the nightly flow reads them on its task runner and commits them the same way."""
     now = now or datetime.now(UTC)
-    listing = list_raw_files(raw_dir)
+    listing = list_raw_files(raw_dir, settle_seconds)
     commit = IngestCommit(raw_dir, lake_dir, run_id, now, listing)
     for batch in plan_batches(commit.files_to_read):
         for chunk in read_batch(batch, raw_dir, run_id, now):

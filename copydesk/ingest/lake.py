@@ -48,6 +48,19 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
+# The input ledger: one row per raw file and per record a run saw, and what became of it.
+INPUTS_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("source_id", pa.string()),  # the record's id, or the raw file path (with :LINE for JSONL)
+        ("source_path", pa.string()),  # the raw file, relative to the raw folder
+        ("outcome", pa.string()),  # one of OUTCOMES
+        ("reason", pa.string()),  # why it was not accepted; null when it was
+        ("doc_id", pa.string()),  # the document it became, or the one it duplicates
+    ]
+)
+OUTCOMES = ("accepted", "duplicate", "quarantined", "skipped", "unchanged")
+
 ROWS_PER_FILE = 20_000
 BYTES_PER_FILE = 16 * 1024 * 1024  # a lake file is also flushed once its rows hold this much text
 
@@ -74,9 +87,9 @@ def remove_staging(staging: Path) -> None:
 
 
 def text_sizes(table: pa.Table) -> list[int]:
-    """Characters of text (documents) or raw excerpt (quarantine) per row, as a lake file's size
-    limit counts them."""
-    column = "text" if "text" in table.column_names else "raw_excerpt"
+    """Characters of text (documents), raw excerpt (quarantine) or reason (inputs) per row, as a
+    lake file's size limit counts them."""
+    column = next(c for c in ("text", "raw_excerpt", "reason") if c in table.column_names)
     return pc.fill_null(pc.utf8_length(table.column(column)), 0).to_pylist()
 
 

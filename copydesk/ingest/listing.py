@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 from copydesk.ingest.decode import BadRecord
 
-FORMATS = {".txt": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".json": "json"}
+FORMATS = {
+    ".txt": "txt",
+    ".txt.gz": "txt",
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".json": "json",
+}
 
 
 def format_of(path: Path) -> str | None:
@@ -22,10 +29,14 @@ def format_of(path: Path) -> str | None:
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
 
 
-def list_raw_files(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Regular files under raw_dir, sorted, and what was skipped and why; never leaves raw_dir."""
+def list_raw_files(
+    raw_dir: Path, settle_seconds: float = 0
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Regular files under raw_dir, sorted, and what was skipped and why; never leaves raw_dir.
+    A file modified within the last settle_seconds is skipped: a crawler may still be writing it."""
     files: list[Path] = []
     skipped: list[tuple[Path, str]] = []
+    settled_before = time.time() - settle_seconds
     root = raw_dir.resolve()
     stack = [root]
     while stack:
@@ -54,19 +65,22 @@ def list_raw_files(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
                     skipped.append((path, "symlink pointing outside the raw folder"))
                     continue
             try:
-                mode = os.stat(path).st_mode
+                info = os.stat(path)
             except OSError as error:
                 skipped.append((path, f"cannot stat: {error.strerror}"))
                 continue
+            mode = info.st_mode
             if stat.S_ISDIR(mode):
                 if not entry.is_symlink():
                     stack.append(path)
             elif not stat.S_ISREG(mode):
                 skipped.append((path, "not a regular file (pipe, socket or device)"))
             elif format_of(path) is None:
-                skipped.append(
-                    (path, "unknown file type (expected .txt, .jsonl, .jsonl.gz, .json)")
-                )
+                expected = ", ".join(FORMATS)
+                skipped.append((path, f"unknown file type (expected {expected})"))
+            elif settle_seconds and info.st_mtime > settled_before:
+                why = f"modified in the last {settle_seconds:g} s: still being written?"
+                skipped.append((path, why))
             else:
                 files.append(path)
     return sorted(files), skipped

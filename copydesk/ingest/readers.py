@@ -62,6 +62,8 @@ def lake_row(text: str, source_id: str, now: datetime, run_id: str, **fields) ->
 def read_article_bytes(path: Path) -> tuple[bytes, str]:
     """A one-article file's bytes and their sha256; larger than one article is a bad record,
     found without reading more than a chunk at a time."""
+    if path.name.lower().endswith(".gz"):
+        return read_gzipped_article(path)
     with open_regular(path) as stream:
         size = os.fstat(stream.fileno()).st_size
         if size <= MAX_RECORD_BYTES:
@@ -80,6 +82,26 @@ def read_article_bytes(path: Path) -> tuple[bytes, str]:
         excerpt_of(head),
         digest.hexdigest(),
     )
+
+
+def read_gzipped_article(path: Path) -> tuple[bytes, str]:
+    """A gzipped one-article file's inflated bytes and their sha256; it may not inflate past one
+    article (a gzip bomb stops there), and a broken stream is a bad record."""
+    with open_regular(path) as raw_stream:
+        try:
+            with gzip.GzipFile(fileobj=raw_stream, mode="rb") as stream:
+                data = stream.read(MAX_RECORD_BYTES + 1)
+        except (EOFError, OSError, zlib.error) as error:
+            raise BadRecord(f"compressed stream broken: {error}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_RECORD_BYTES:
+        raise BadRecord(
+            f"file inflates to more than one article (limit {MAX_RECORD_BYTES // 2**20} MiB):"
+            " gzip bomb?",
+            excerpt_of(data[:READ_CHUNK]),
+            digest,
+        )
+    return data, digest
 
 
 def read_txt(path: Path) -> Iterator[dict]:

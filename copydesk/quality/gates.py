@@ -119,3 +119,36 @@ def enforce(results: list[GateResult]) -> list[GateResult]:
     if not all(result.passed for result in results):
         raise GateFailed(results)
     return results
+
+
+def reconcile_inputs(reported: dict[str, int], ledger: dict[str, int]) -> GateResult:
+    """The ingest report's counts against the input ledger's rows for the run, by outcome: a
+    critical verdict, as an input counted but not in the ledger (or the reverse) is lost."""
+    outcomes = [
+        ExpectationOutcome(
+            expectation="ledger_count_equals_ingest_report",
+            column=outcome,
+            severity="critical",
+            success=ledger.get(outcome, 0) == count,
+            unexpected_count=None,
+            observed_value={"ledger": ledger.get(outcome, 0), "ingest report": count},
+            examples=[],
+            why="Every input the ingest counted has exactly one ledger row with its outcome.",
+        )
+        for outcome, count in reported.items()
+    ]
+    unknown = sorted(set(ledger) - set(reported))
+    if unknown:
+        outcomes.append(
+            ExpectationOutcome(
+                expectation="ledger_outcomes_known",
+                column="outcome",
+                severity="critical",
+                success=False,
+                unexpected_count=sum(ledger[o] for o in unknown),
+                observed_value=unknown,
+                examples=unknown,
+                why="The ledger holds only the outcomes the ingest reports.",
+            )
+        )
+    return GateResult("inputs_reconcile", "main.inputs", "marts", sum(ledger.values()), outcomes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from copydesk.ingest.lake import DOCUMENT_SCHEMA, QUARANTINE_SCHEMA
+from copydesk.ingest.lake import DOCUMENT_SCHEMA, INPUTS_SCHEMA, QUARANTINE_SCHEMA
 from copydesk.warehouse.connection import (
     SOURCE_SCHEMA,
     load_reference_tables,
@@ -126,6 +126,7 @@ def build_in_memory(documents: list[dict], until: str | None = None) -> duckdb.D
     sources = {
         "documents": pa.Table.from_pylist(documents, schema=DOCUMENT_SCHEMA),
         "quarantine": QUARANTINE_SCHEMA.empty_table(),
+        "inputs": INPUTS_SCHEMA.empty_table(),
         "runs": RUNS_SCHEMA.empty_table(),
     }
     for name, table in sources.items():

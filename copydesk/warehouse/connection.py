@@ -14,6 +14,7 @@ from publicsuffixlist import PublicSuffixList
 
 from copydesk.ingest.lake import (
     DOCUMENT_SCHEMA,
+    INPUTS_SCHEMA,
     QUARANTINE_SCHEMA,
 )
 from copydesk.settings import REFERENCE_DIR, SQL_DIR, Settings
@@ -91,10 +92,12 @@ def lake_dataset(directory: Path, schema: pa.Schema) -> pads.Dataset | pa.Table:
 
 
 def register_sources(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Expose the lake's documents, quarantine and runs as raw.* views for the models to read."""
+    """Expose the lake's documents, quarantine, input ledger and runs as raw.* views for the
+    models to read."""
     sources = {
         "documents": lake_dataset(settings.documents_dir, DOCUMENT_SCHEMA),
         "quarantine": lake_dataset(settings.quarantine_dir, QUARANTINE_SCHEMA),
+        "inputs": lake_dataset(settings.inputs_dir, INPUTS_SCHEMA),
         "runs": lake_dataset(settings.runs_dir, RUNS_SCHEMA),
     }
     conn.execute(f"create schema if not exists {SOURCE_SCHEMA}")

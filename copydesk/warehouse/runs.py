@@ -55,6 +55,7 @@ class RunSummary:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     ended_at: datetime | None = None
     ingest: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)  # the run's input ledger rows by outcome
     counts: dict = field(default_factory=dict)
     gates: list[dict] = field(default_factory=list)
     warehouse: str = ""
