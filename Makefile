@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: setup run test lint lock clean bench-quality bench browser
+.PHONY: setup run test lint lock clean bench-quality bench browser fuzz
 
 setup: $(INSTALLED) $(VENDORED)
 
@@ -41,6 +41,11 @@ run: setup
 
 test: setup browser lint
 	COPYDESK_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+# The property test of tests/test_fuzz.py at length: 200 hostile raw folders (10 MB lines among
+# them) through the whole nightly flow, not the fixed-seed three of `make test`; about an hour.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz COPYDESK_FUZZ_HUGE_LINE=10485760 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 # Date, copy and outlet accuracy on real articles with planted corruptions (not in `make test`).
 bench-quality: setup
