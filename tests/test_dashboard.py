@@ -323,3 +323,56 @@ def test_dashboard_command_builds_and_names_the_pages(nights, capsys):
     out = capsys.readouterr().out
     assert f"quality dashboard: {nights / 'quality' / 'dashboard' / 'index.html'}" in out
     assert "data docs:" in out
+
+
+def copy_of_night(nights: Path, data: Path) -> Path:
+    """The published warehouse and the run history, in a folder the test may rebuild into."""
+    shutil.copytree(nights / "lake" / "runs", data / "lake" / "runs")
+    shutil.copyfile(nights / "warehouse.duckdb", data / "warehouse.duckdb")
+    return data
+
+
+def test_figures_count_whole_tables_when_the_listings_are_samples(nights, tmp_path, monkeypatch):
+    from copydesk.quality.dashboard import reading
+
+    data = copy_of_night(nights, tmp_path / "data")
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:  # a second quarantined record
+        conn.execute(
+            "insert into quarantine select * replace (source_id || '-2' as source_id,"
+            " 'another reason' as reason) from quarantine"
+        )
+    monkeypatch.setattr(reading, "ARTICLES_LISTED", 2)
+    monkeypatch.setattr(reading, "DRILL_DOWN_LIMIT", 1)
+    monkeypatch.setattr(reading, "QUARANTINE_LISTED", 1, raising=False)
+    html = build_dashboard(Settings.from_env(data_dir=data)).read_text()
+    totals = warehouse(
+        data,
+        "select count(*) as a, (select count(*) from article_fragments) as f,"
+        " count(distinct story_id) as s, count(distinct copy_group_id) as g,"
+        " count(published_date) as dated, (select count(*) from quarantine) as q from articles",
+    )[0]
+    assert totals["a"] > 2 and totals["q"] > 1
+    dates = {
+        r["k"]: r["n"]
+        for r in warehouse(data, "select date_outcome k, count(*) n from articles group by 1")
+    }
+    assert {k: v for k, v in bar_values(html, "chart-dates").items() if v} == dates
+    assert sum(bar_values(html, "chart-confidence").values()) == totals["dated"]
+    per_outlet = warehouse(
+        data, "select coalesce(outlet, '(no outlet)') as o, count(*) as n from articles group by 1"
+    )
+    escaped = {r["o"].replace("<", "&lt;").replace(">", "&gt;"): r["n"] for r in per_outlet}
+    assert bar_values(html, "chart-outlets") == escaped
+    assert sum(bar_values(html, "chart-stories").values()) == totals["s"]
+    assert sum(bar_values(html, "chart-copy-groups").values()) == totals["g"]
+    assert sum(bar_values(html, "chart-quarantine").values()) == totals["q"]
+    for row in warehouse(data, "select run_id, count(*) as n from articles group by 1"):
+        volume = html.split('id="volume-table"')[1]
+        cells = re.search(rf'<tr data-run="{row["run_id"]}">(.*?)</tr>', volume, re.S).group(1)
+        assert re.search(rf'data-field="articles_out"><a [^>]*>{row["n"]}</a>', cells)
+    # Only the example rows are samples, and they say so.
+    articles = page(data, "articles.html")
+    assert len(articles_rows(articles)) == 2
+    assert f"2 of {totals['a'] + totals['f']:,} rows" in articles
+    assert articles.count('<tr data-run="') == 1
+    assert f"1 of {totals['q']:,} quarantined records" in articles
