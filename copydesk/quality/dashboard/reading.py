@@ -1,7 +1,7 @@
 """What the dashboard reads: the run history from the lake and the published warehouse's tables.
 
 Every figure is an aggregate computed in SQL over a whole table; only the lists of example rows
-(articles, quarantined records, repaired dates, unknown domains) are limited, and each
+(articles, quarantined records, repaired dates, unknown domains, inputs) are limited, and each
 comes with the size of what it was cut from.
 """
 
@@ -25,8 +25,10 @@ ARTICLES_LISTED = 20_000
 QUARANTINE_LISTED = 20_000
 DRILL_DOWN_LIMIT = 200
 UNKNOWN_LISTED = 200
+INPUTS_LISTED = 200
 OUTLETS_SHOWN = 25
 STORIES_SHOWN = 15
+REASONS_SHOWN = 15
 EXCERPT_CHARS = 280
 
 
@@ -44,6 +46,9 @@ DATE_CATEGORIES = {
 REPAIRED = ("repaired_inversion", "repaired_off_by_one", "repaired_other")
 REFERENCE_TABLES = ("dim_outlets", "outlets", "ref_outlets")
 REFERENCE_DOMAIN_COLUMNS = ("outlet_domain", "domain", "host")
+# Input outcomes in the order the dashboard lists them.
+INPUT_OUTCOMES = ("accepted", "duplicate", "quarantined", "skipped", "unchanged")
+INPUT_COLUMNS = ("run_id", "source_id", "source_path", "outcome", "reason")
 
 
 def read_run_history(settings: Settings) -> list[dict]:
@@ -384,6 +389,49 @@ class Warehouse:
             [STORIES_SHOWN],
         )
         return figures
+
+    def inputs(self, history: list[str]) -> dict | None:
+        """The input ledger: outcomes and reasons for the newest run it holds and for all runs,
+        and a sample of that run's inputs that did not become a document."""
+        if not self.has("inputs", *INPUT_COLUMNS):
+            return None
+        held = sorted(
+            r["run_id"]
+            for r in fetch(self.conn, "select distinct run_id from inputs")
+            if r["run_id"]
+        )
+        # The newest run of the history that the ledger holds, else its greatest run id.
+        latest = next((run for run in history if run in held), held[-1] if held else None)
+        outcomes = fetch(
+            self.conn,
+            "select outcome, count(*) filter (where run_id = ?) as latest, count(*) as total"
+            " from inputs group by all",
+            [latest],
+        )
+        reasons = fetch(
+            self.conn,
+            "select outcome, reason, count(*) filter (where run_id = ?) as latest,"
+            " count(*) as total, count(*) over (partition by outcome) as reasons from inputs"
+            " where outcome in ('skipped', 'quarantined') group by outcome, reason"
+            " qualify row_number() over (partition by outcome order by count(*) desc, reason) <= ?"
+            " order by outcome, total desc, reason",
+            [latest, REASONS_SHOWN],
+        )
+        sample = fetch(
+            self.conn,
+            "select source_path, outcome, reason, count(*) over () as total from inputs"
+            " where run_id = ? and outcome is distinct from 'accepted' order by case outcome"
+            " when 'quarantined' then 1 when 'skipped' then 2 when 'duplicate' then 3"
+            " when 'unchanged' then 4 else 0 end, source_path limit ?",
+            [latest, INPUTS_LISTED],
+        )
+        return {
+            "latest": latest,
+            "outcomes": outcomes,
+            "reasons": reasons,
+            "sample": sample,
+            "sample_total": sample[0]["total"] if sample else 0,
+        }
 
 
 def confidence_bin(value) -> str:

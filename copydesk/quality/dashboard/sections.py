@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from copydesk.quality.dashboard.charts import COLORS, column_chart, hbar_chart
 from copydesk.quality.dashboard.reading import (
     DATE_CATEGORIES,
+    INPUT_OUTCOMES,
     REPAIRED,
     RUNS_SHOWN,
 )
@@ -271,4 +272,27 @@ def story_section(figures: dict, copy_pairs: int | None) -> dict:
         "group_chart": size_chart(figures.get("copy_group_sizes", {}), "copy_group"),
         "story_chart": size_chart(figures.get("story_sizes", {}), "story"),
         "biggest": biggest,
+    }
+
+
+def inputs_section(ledger: dict | None) -> dict | None:
+    """Every input a run saw, by outcome, for the newest run in the ledger and for all runs."""
+    if ledger is None:
+        return None
+    seen = {row["outcome"]: row for row in ledger["outcomes"]}
+    outcomes = [
+        {"outcome": outcome, "latest": row["latest"], "total": row["total"]}
+        for outcome in [*INPUT_OUTCOMES, *sorted(o for o in seen if o not in INPUT_OUTCOMES)]
+        for row in [seen.get(outcome, {"latest": 0, "total": 0})]
+    ]
+    reasons: dict[str, dict] = {}
+    for row in ledger["reasons"]:
+        entry = reasons.setdefault(row["outcome"], {"rows": [], "reasons": row["reasons"]})
+        entry["rows"].append(row)
+    return {
+        "latest": ledger["latest"],
+        "outcomes": outcomes,
+        "reasons": reasons,
+        "sample": ledger["sample"],
+        "sample_total": ledger["sample_total"],
     }

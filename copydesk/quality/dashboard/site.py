@@ -1,7 +1,7 @@
 """The Copydesk quality dashboard: static HTML built from the warehouse and the run history.
 
 `build_dashboard(settings)` writes `data/quality/dashboard/index.html` (gates, volumes, dates,
-outlets, copies and stories, with charts) and `articles.html` (the newest articles and
+outlets, copies and stories, inputs, with charts) and `articles.html` (the newest articles and
 quarantined records, filtered by the links the counts carry). Everything is rendered here in
 Python:
 
@@ -15,7 +15,7 @@ Python:
 
 The warehouse is opened with a short-lived read-only connection; the run history comes from the
 lake (`lake/runs`), which also holds failed runs that never reached a published warehouse. Tables
-another stage has not published yet (an outlet reference table, stories) are
+another stage has not published yet (an outlet reference table, stories, the input ledger) are
 optional: a section whose table or column is missing says so instead of failing the build.
 """
 
@@ -38,6 +38,7 @@ from copydesk.quality.dashboard.sections import (
     articles_link,
     date_section,
     gate_sections,
+    inputs_section,
     outlet_section,
     story_section,
     volume_section,
@@ -78,6 +79,7 @@ def collect(settings: Settings, out_dir: Path) -> dict:
         "to_add": None,
         "stories": {},
         "copy_pairs": None,
+        "inputs": None,
     }
     totals: dict[str, int] = {}
     if settings.warehouse_path.exists():
@@ -100,6 +102,7 @@ def collect(settings: Settings, out_dir: Path) -> dict:
                     "to_add": warehouse.outlets_to_add(),
                     "stories": warehouse.story_figures(),
                     "copy_pairs": warehouse.copy_pair_count(),
+                    "inputs": warehouse.inputs([r["run_id"] for r in runs if r.get("run_id")]),
                 }
             page["warehouse"] = {
                 "path": str(settings.warehouse_path),
@@ -122,6 +125,7 @@ def collect(settings: Settings, out_dir: Path) -> dict:
     )
     page["outlets"] = outlet_section(figures["outlets"], figures["unknown"], figures["to_add"])
     page["stories"] = story_section(figures["stories"], figures["copy_pairs"])
+    page["inputs"] = inputs_section(figures["inputs"])
     return page
 
 
