@@ -240,6 +240,7 @@ def test_the_dashboard_degrades_without_a_warehouse_or_with_missing_tables(night
     shutil.copytree(nights / "lake" / "runs", data / "lake" / "runs")
     index = build_dashboard(Settings.from_env(data_dir=data))
     assert "no warehouse has been published yet" in index.read_text()
+    assert 'id="inputs-missing"' in index.read_text()
 
     # A warehouse with only articles, plus an outlet reference table that knows one domain.
     with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
@@ -262,6 +263,7 @@ def test_the_dashboard_degrades_without_a_warehouse_or_with_missing_tables(night
     assert "Nothing is in quarantine." in html
     assert "dim_outlets" in html and 'id="no-reference"' not in html
     assert "No unknown domains." in html
+    assert 'id="inputs-missing"' in html and "main.inputs" in html
 
 
 def test_data_docs_links_point_at_vendored_files(nights):
@@ -323,3 +325,126 @@ def test_dashboard_command_builds_and_names_the_pages(nights, capsys):
     out = capsys.readouterr().out
     assert f"quality dashboard: {nights / 'quality' / 'dashboard' / 'index.html'}" in out
     assert "data docs:" in out
+
+
+def copy_of_night(nights: Path, data: Path) -> Path:
+    """The published warehouse and the run history, in a folder the test may rebuild into."""
+    shutil.copytree(nights / "lake" / "runs", data / "lake" / "runs")
+    shutil.copyfile(nights / "warehouse.duckdb", data / "warehouse.duckdb")
+    return data
+
+
+def test_figures_count_whole_tables_when_the_listings_are_samples(nights, tmp_path, monkeypatch):
+    from copydesk.quality.dashboard import reading
+
+    data = copy_of_night(nights, tmp_path / "data")
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:  # a second quarantined record
+        conn.execute(
+            "insert into quarantine select * replace (source_id || '-2' as source_id,"
+            " 'another reason' as reason) from quarantine"
+        )
+    monkeypatch.setattr(reading, "ARTICLES_LISTED", 2)
+    monkeypatch.setattr(reading, "DRILL_DOWN_LIMIT", 1)
+    monkeypatch.setattr(reading, "QUARANTINE_LISTED", 1, raising=False)
+    html = build_dashboard(Settings.from_env(data_dir=data)).read_text()
+    totals = warehouse(
+        data,
+        "select count(*) as a, (select count(*) from article_fragments) as f,"
+        " count(distinct story_id) as s, count(distinct copy_group_id) as g,"
+        " count(published_date) as dated, (select count(*) from quarantine) as q from articles",
+    )[0]
+    assert totals["a"] > 2 and totals["q"] > 1
+    dates = {
+        r["k"]: r["n"]
+        for r in warehouse(data, "select date_outcome k, count(*) n from articles group by 1")
+    }
+    assert {k: v for k, v in bar_values(html, "chart-dates").items() if v} == dates
+    assert sum(bar_values(html, "chart-confidence").values()) == totals["dated"]
+    per_outlet = warehouse(
+        data, "select coalesce(outlet, '(no outlet)') as o, count(*) as n from articles group by 1"
+    )
+    escaped = {r["o"].replace("<", "&lt;").replace(">", "&gt;"): r["n"] for r in per_outlet}
+    assert bar_values(html, "chart-outlets") == escaped
+    assert sum(bar_values(html, "chart-stories").values()) == totals["s"]
+    assert sum(bar_values(html, "chart-copy-groups").values()) == totals["g"]
+    assert sum(bar_values(html, "chart-quarantine").values()) == totals["q"]
+    for row in warehouse(data, "select run_id, count(*) as n from articles group by 1"):
+        volume = html.split('id="volume-table"')[1]
+        cells = re.search(rf'<tr data-run="{row["run_id"]}">(.*?)</tr>', volume, re.S).group(1)
+        assert re.search(rf'data-field="articles_out"><a [^>]*>{row["n"]}</a>', cells)
+    # Only the example rows are samples, and they say so.
+    articles = page(data, "articles.html")
+    assert len(articles_rows(articles)) == 2
+    assert f"2 of {totals['a'] + totals['f']:,} rows" in articles
+    assert articles.count('<tr data-run="') == 1
+    assert f"1 of {totals['q']:,} quarantined records" in articles
+
+
+INPUT_ROWS = [
+    # run, source_id, source_path, outcome, reason, doc_id
+    ("LATEST", "a.txt", "raw/a.txt", "accepted", None, "d1"),
+    ("LATEST", "b.txt", "raw/b.txt", "duplicate", "same text as another document", "d1"),
+    ("LATEST", "c.txt", f"raw/{XSS_SCRIPT}.txt", "quarantined", "empty body", None),
+    ("LATEST", "d.txt", "raw/d.txt", "quarantined", "empty body", None),
+    ("LATEST", "e.bin", "raw/e.bin", "skipped", "not a .txt, .jsonl or .json file", None),
+    ("LATEST", "f.jsonl#3", "raw/f.jsonl", "quarantined", "not JSON", None),
+    ("zz-older", "a.txt", "raw/a.txt", "accepted", None, "d1"),
+    ("zz-older", "g.txt", "raw/g.txt", "quarantined", "empty body", None),
+    ("zz-older", "h.tmp", "raw/h.tmp", "skipped", "a partial file", None),
+    ("zz-older", "i.txt", "raw/i.txt", "unchanged", "read before", None),
+]
+
+
+def test_the_inputs_section_counts_the_ledger_in_sql_and_escapes_file_names(
+    nights, tmp_path, monkeypatch
+):
+    from copydesk.quality.dashboard import reading
+
+    data = copy_of_night(nights, tmp_path / "data")
+    published = lake_runs(data, "run_id", "where status = 'published'")[0][0]
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
+        conn.execute(
+            "create table main.inputs (run_id varchar, source_id varchar, source_path varchar,"
+            " outcome varchar, reason varchar, doc_id varchar)"
+        )
+        conn.executemany(
+            "insert into main.inputs values (?, ?, ?, ?, ?, ?)",
+            [(published if r[0] == "LATEST" else r[0], *r[1:]) for r in INPUT_ROWS],
+        )
+    monkeypatch.setattr(reading, "INPUTS_LISTED", 3, raising=False)
+    html = build_dashboard(Settings.from_env(data_dir=data)).read_text()
+    section = html.split('<section id="inputs">')[1].split("</section>")[0]
+    assert f"<code>{published}</code>" in section  # the newest run the ledger holds
+    outcomes = warehouse(
+        data,
+        f"select outcome, count(*) filter (where run_id = '{published}') as latest,"
+        " count(*) as total from inputs group by 1",
+    )
+    shown = dict(
+        re.findall(r'<tr data-outcome="(\w+)"><td>\w+</td><td class="num">(\d+)</td>', section)
+    )
+    assert shown == {r["outcome"]: str(r["latest"]) for r in outcomes} | {
+        o: "0" for o in shown if o not in {r["outcome"] for r in outcomes}
+    }
+    totals = dict(re.findall(r'<tr data-outcome="(\w+)">.*?data-field="all">(\d+)<', section))
+    assert {o: int(n) for o, n in totals.items() if int(n)} == {
+        r["outcome"]: r["total"] for r in outcomes
+    }
+    reasons = warehouse(
+        data,
+        f"select outcome, reason, count(*) filter (where run_id = '{published}') as latest,"
+        " count(*) as total from inputs where outcome in ('skipped', 'quarantined') group by all",
+    )
+    listed = re.findall(
+        r'<tr data-reason-outcome="(\w+)"><td>([^<]*)</td><td class="num">(\d+)</td>'
+        r'<td class="num">(\d+)</td>',
+        section,
+    )
+    assert sorted(listed) == sorted(
+        (r["outcome"], r["reason"], str(r["latest"]), str(r["total"])) for r in reasons
+    )
+    # A sample of the latest run's other-than-accepted inputs, labelled as one, escaped.
+    assert "3 of 5 inputs" in section
+    assert len(re.findall(r"<tr data-sample-outcome=", section)) == 3
+    assert XSS_SCRIPT not in html
+    assert "raw/&lt;script&gt;alert(1)&lt;/script&gt;.txt" in section

@@ -1,16 +1,16 @@
-"""The dashboard's sections: gates, volume, dates, outlets and stories, each a template dict."""
+"""The dashboard's sections, each a template dict formatted from figures computed in SQL."""
 
 from __future__ import annotations
 
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from copydesk.quality.dashboard.charts import COLORS, column_chart, hbar_chart
 from copydesk.quality.dashboard.reading import (
     DATE_CATEGORIES,
-    DRILL_DOWN_LIMIT,
+    INPUT_OUTCOMES,
     REPAIRED,
     RUNS_SHOWN,
 )
@@ -83,20 +83,22 @@ def validation_page(docs_dir: Path, out_dir: Path, suite: str, run_id: str | Non
     return os.path.relpath(pages[-1], out_dir) if pages else None
 
 
-def volume_section(runs: list[dict], articles: list[dict], quarantine: list[dict]) -> dict:
-    out_per_run = Counter((a["run_id"], a["is_fragment"]) for a in articles)
-    reasons_per_run: dict[str, Counter] = defaultdict(Counter)
-    for row in quarantine:
-        reasons_per_run[row["run_id"]][row["reason"]] += 1
+def volume_section(
+    runs: list[dict], out_per_run: dict[tuple[str | None, bool], int], quarantine: dict
+) -> dict:
+    """Documents in and articles out per run, and quarantined records by reason."""
+    reasons_per_run: dict[str | None, list[tuple[str, int]]] = defaultdict(list)
+    for row in quarantine["per_run"]:
+        reasons_per_run[row["run_id"]].append((row["reason"], row["n"]))
     table: list[dict] = []
     for run in runs[:RUNS_SHOWN]:
         run_id = run.get("run_id") or ""
         table.append(
             {
                 "run": run,
-                "articles_out": out_per_run[(run_id, False)],
-                "fragments_out": out_per_run[(run_id, True)],
-                "quarantine_reasons": sorted(reasons_per_run[run_id].items()),
+                "articles_out": out_per_run.get((run_id, False), 0),
+                "fragments_out": out_per_run.get((run_id, True), 0),
+                "quarantine_reasons": reasons_per_run[run_id],
                 "articles_href": articles_link(run=run_id, kind="article"),
                 "fragments_href": articles_link(run=run_id, kind="fragment"),
             }
@@ -120,22 +122,21 @@ def volume_section(runs: list[dict], articles: list[dict], quarantine: list[dict
         }
         for row in reversed(table)
     ]
-    reasons = Counter(row["reason"] for row in quarantine)
     return {
         "table": table,
         "chart": column_chart(categories, list(VOLUME_SERIES)),
         "reasons": hbar_chart(
             [
                 {
-                    "label": reason or "(none)",
-                    "value": count,
-                    "href": articles_link("quarantine", reason=reason),
+                    "label": row["reason"] or "(none)",
+                    "value": row["n"],
+                    "href": articles_link("quarantine", reason=row["reason"]),
                     "color": "#c62828",
                 }
-                for reason, count in reasons.most_common()
+                for row in quarantine["reasons"]
             ]
         ),
-        "quarantined": len(quarantine),
+        "quarantined": quarantine["total"],
     }
 
 
@@ -144,28 +145,28 @@ def short_run(run: dict) -> str:
     return f"{started:%m-%d %H:%M}" if started else (run.get("run_id") or "?")[:11]
 
 
-def date_section(articles: list[dict], evidence: dict[str, list[dict]]) -> dict:
-    documents = [a for a in articles if not a["is_fragment"]]
-    counts = Counter(a["date_category"] for a in documents)
+def date_section(
+    counts: dict[str, int], bins: dict[str, int], drill: list[dict], drill_total: int
+) -> dict:
+    """Date outcomes and confidence over every article; repaired and ambiguous examples."""
     outcome = hbar_chart(
         [
             {
                 "key": key,
                 "label": label,
-                "value": counts[key],
+                "value": counts.get(key, 0),
                 "href": articles_link(date_category=key),
                 "color": COLORS[key],
             }
             for key, label in DATE_CATEGORIES.items()
         ]
     )
-    bins = Counter(a["conf_bin"] for a in documents if a["published_date"] is not None)
     confidence = hbar_chart(
         [
             {
                 "key": f"{low / 10:.1f}",
                 "label": f"{low / 10:.1f} – {(low + 1) / 10:.1f}",
-                "value": bins[f"{low / 10:.1f}"],
+                "value": bins.get(f"{low / 10:.1f}", 0),
                 "href": articles_link(kind="article", conf_bin=f"{low / 10:.1f}"),
                 "color": "#00897b",
             }
@@ -173,75 +174,70 @@ def date_section(articles: list[dict], evidence: dict[str, list[dict]]) -> dict:
         ],
         label_width=110,
     )
-    drill = [
-        a for a in documents if a["date_category"] in REPAIRED or a["date_category"] == "ambiguous"
-    ][:DRILL_DOWN_LIMIT]
-    for article in drill:
-        article["evidence"] = evidence.get(article["article_id"], [])
     return {
-        "counts": {key: counts[key] for key in DATE_CATEGORIES},
-        "repaired": sum(counts[key] for key in REPAIRED),
+        "counts": {key: counts.get(key, 0) for key in DATE_CATEGORIES},
+        "repaired": sum(counts.get(key, 0) for key in REPAIRED),
         "outcome": outcome,
         "confidence": confidence,
         "drill": drill,
+        "drill_total": drill_total,
         "labels": DATE_CATEGORIES,
     }
 
 
 def outlet_section(
-    articles: list[dict],
-    reference: tuple[str, set[str]] | None,
-    to_add: list[dict] | None = None,
+    figures: dict,
+    unknown: tuple[str | None, list[dict], int],
+    to_add: tuple[list[dict], int] | None = None,
 ) -> dict:
-    documents = [a for a in articles if not a["is_fragment"]]
-    per_outlet = Counter(a["outlet"] for a in documents)
+    """Articles per outlet, and the domains or outlets the reference table lacks."""
     chart = hbar_chart(
         [
             {
-                "label": outlet if outlet is not None else "(no outlet)",
-                "value": count,
-                "href": articles_link(kind="article", outlet=outlet if outlet is not None else ""),
+                "label": row["outlet"] if row["outlet"] is not None else "(no outlet)",
+                "value": row["n"],
+                "href": articles_link(
+                    kind="article", outlet=row["outlet"] if row["outlet"] is not None else ""
+                ),
             }
-            for outlet, count in per_outlet.most_common(25)
+            for row in figures.get("top", [])
         ]
     )
-    domains = Counter(a["outlet_domain"] for a in documents if a["outlet_domain"])
-    known = reference[1] if reference else set()
-    unknown = [
-        {"domain": d, "articles": n, "href": articles_link(kind="article", domain=d)}
-        for d, n in domains.most_common()
-        if d.lower() not in known
+    reference, domains, total = unknown
+    listed = [
+        {
+            "domain": row["domain"],
+            "articles": row["articles"],
+            "href": articles_link(kind="article", domain=row["domain"]),
+        }
+        for row in domains
     ]
     if to_add is not None:  # dim_outlets says which outlets the reference does not know
-        reference = ("dim_outlets", set())
-        unknown = [
+        reference, total = "dim_outlets", to_add[1]
+        listed = [
             {
                 "domain": row["domains"] or row["outlet"],
                 "outlet": row["outlet"],
                 "articles": row["articles"],
                 "href": articles_link(kind="article", outlet=row["outlet"]),
             }
-            for row in to_add
+            for row in to_add[0]
         ]
     return {
         "chart": chart,
-        "outlets": len(per_outlet),
-        "reference_table": reference[0] if reference else None,
-        "unknown": unknown,
-        "without_domain": sum(1 for a in documents if not a["outlet_domain"]),
+        "outlets": figures.get("outlets", 0),
+        "reference_table": reference,
+        "unknown": listed,
+        "unknown_total": total,
+        "without_domain": figures.get("without_domain", 0),
         "without_domain_href": articles_link(kind="article", domain=""),
     }
 
 
-def story_section(articles: list[dict], copy_pairs: int | None) -> dict:
-    documents = [a for a in articles if not a["is_fragment"]]
-    groups = Counter(a["copy_group_id"] for a in documents)
-    stories: dict[str, list[dict]] = defaultdict(list)
-    for article in documents:
-        stories[article["story_id"]].append(article)
+def story_section(figures: dict, copy_pairs: int | None) -> dict:
+    """Copy-group and story sizes, and the biggest stories with who ran them."""
 
-    def size_chart(sizes: Counter, what: str) -> dict:
-        histogram = Counter(sizes.values())
+    def size_chart(histogram: dict[int, int], what: str) -> dict:
         return hbar_chart(
             [
                 {
@@ -255,33 +251,48 @@ def story_section(articles: list[dict], copy_pairs: int | None) -> dict:
             label_width=110,
         )
 
-    story_sizes = Counter({story: len(members) for story, members in stories.items()})
-    for article in articles:
-        article["copy_group_size_n"] = groups.get(article["copy_group_id"], 1)
-        article["story_size_n"] = story_sizes.get(article["story_id"], 1)
-    biggest = []
-    for story, members in sorted(stories.items(), key=lambda kv: (-len(kv[1]), kv[0] or ""))[:15]:
-        outlets = Counter(m["outlet"] or m["outlet_domain"] or "(no outlet)" for m in members)
-        title = next((m["title"] for m in members if m["title"]), None)
-        dates = sorted(m["published_date"] for m in members if m["published_date"])
-        biggest.append(
-            {
-                "story_id": story,
-                "title": title,
-                "articles": len(members),
-                "outlets": sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0])),
-                "first": dates[0] if dates else None,
-                "last": dates[-1] if dates else None,
-                "members": members[:12],
-                "href": articles_link(kind="article", story=story),
-            }
-        )
+    biggest = [
+        {
+            "story_id": row["story"],
+            "title": row["title"],
+            "articles": row["articles"],
+            "outlets": [(o["outlet"], o["n"]) for o in row["outlets"] or []],
+            "first": row["first"],
+            "last": row["last"],
+            "href": articles_link(kind="article", story=row["story"]),
+        }
+        for row in figures.get("biggest", [])
+    ]
+    groups = figures.get("copy_group_totals", {})
     return {
-        "copy_groups": len(groups),
-        "copied": sum(n for n in groups.values() if n > 1),
+        "copy_groups": groups.get("n", 0),
+        "copied": groups.get("copied", 0),
         "copy_pairs": copy_pairs,
-        "stories": len(stories),
-        "group_chart": size_chart(groups, "copy_group"),
-        "story_chart": size_chart(story_sizes, "story"),
+        "stories": figures.get("story_totals", {}).get("n", 0),
+        "group_chart": size_chart(figures.get("copy_group_sizes", {}), "copy_group"),
+        "story_chart": size_chart(figures.get("story_sizes", {}), "story"),
         "biggest": biggest,
+    }
+
+
+def inputs_section(ledger: dict | None) -> dict | None:
+    """Every input a run saw, by outcome, for the newest run in the ledger and for all runs."""
+    if ledger is None:
+        return None
+    seen = {row["outcome"]: row for row in ledger["outcomes"]}
+    outcomes = [
+        {"outcome": outcome, "latest": row["latest"], "total": row["total"]}
+        for outcome in [*INPUT_OUTCOMES, *sorted(o for o in seen if o not in INPUT_OUTCOMES)]
+        for row in [seen.get(outcome, {"latest": 0, "total": 0})]
+    ]
+    reasons: dict[str, dict] = {}
+    for row in ledger["reasons"]:
+        entry = reasons.setdefault(row["outcome"], {"rows": [], "reasons": row["reasons"]})
+        entry["rows"].append(row)
+    return {
+        "latest": ledger["latest"],
+        "outcomes": outcomes,
+        "reasons": reasons,
+        "sample": ledger["sample"],
+        "sample_total": ledger["sample_total"],
     }

@@ -1,10 +1,13 @@
 """The Copydesk quality dashboard: static HTML built from the warehouse and the run history.
 
 `build_dashboard(settings)` writes `data/quality/dashboard/index.html` (gates, volumes, dates,
-outlets, copies and stories, with charts) and `articles.html` (every article and quarantined
-record, filtered by the links the counts carry). Everything is rendered here in Python:
+outlets, copies and stories, inputs, with charts) and `articles.html` (the newest articles and
+quarantined records, filtered by the links the counts carry). Everything is rendered here in
+Python:
 
-- charts are SVG drawn server-side from the figures below, so the pages need no chart library,
+- every figure is a SQL aggregate over a whole table (reading.py); only lists of example rows are
+  limited, and each says how many rows it was taken from ("200 of 12,345");
+- charts are SVG drawn server-side from those figures, so the pages need no chart library,
   no network and no JavaScript to show them (the small local script only sorts and filters);
 - every value from the data goes through Jinja with autoescaping on, links to article urls are
   kept only for http(s), and the pages carry a Content-Security-Policy that allows no inline
@@ -12,8 +15,8 @@ record, filtered by the links the counts carry). Everything is rendered here in 
 
 The warehouse is opened with a short-lived read-only connection; the run history comes from the
 lake (`lake/runs`), which also holds failed runs that never reached a published warehouse. Tables
-another stage has not published yet (an outlet reference table, stories) are optional: a section
-whose table or column is missing says so instead of failing the build.
+another stage has not published yet (an outlet reference table, stories, the input ledger) are
+optional: a section whose table or column is missing says so instead of failing the build.
 """
 
 from __future__ import annotations
@@ -30,16 +33,12 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from copydesk.quality.dashboard.reading import (
-    DRILL_DOWN_LIMIT,
-    REPAIRED,
-    Warehouse,
-    read_run_history,
-)
+from copydesk.quality.dashboard.reading import Warehouse, read_run_history
 from copydesk.quality.dashboard.sections import (
     articles_link,
     date_section,
     gate_sections,
+    inputs_section,
     outlet_section,
     story_section,
     volume_section,
@@ -69,8 +68,20 @@ def collect(settings: Settings, out_dir: Path) -> dict:
     }
     articles: list[dict] = []
     quarantine: list[dict] = []
-    evidence: dict[str, list[dict]] = {}
-    reference, copy_pairs, totals, to_add = None, None, None, None
+    figures: dict[str, Any] = {
+        "out_per_run": {},
+        "quarantine": {"total": 0, "reasons": [], "per_run": []},
+        "date_outcomes": {},
+        "confidence_bins": {},
+        "drill": ([], 0),
+        "outlets": {},
+        "unknown": (None, [], 0),
+        "to_add": None,
+        "stories": {},
+        "copy_pairs": None,
+        "inputs": None,
+    }
+    totals: dict[str, int] = {}
     if settings.warehouse_path.exists():
         from copydesk.warehouse.connection import read_only_connection
 
@@ -80,15 +91,19 @@ def collect(settings: Settings, out_dir: Path) -> dict:
                 articles = warehouse.articles()
                 totals = warehouse.article_totals()
                 quarantine = warehouse.quarantine()
-                copy_pairs = warehouse.copy_pair_count()
-                reference = warehouse.outlet_reference()
-                to_add = warehouse.outlets_to_add()
-                wanted = [
-                    a["article_id"]
-                    for a in articles
-                    if a["date_category"] in REPAIRED or a["date_category"] == "ambiguous"
-                ][:DRILL_DOWN_LIMIT]
-                evidence = warehouse.evidence(wanted)
+                figures = {
+                    "out_per_run": warehouse.out_per_run(),
+                    "quarantine": warehouse.quarantine_figures(),
+                    "date_outcomes": warehouse.date_outcomes(),
+                    "confidence_bins": warehouse.confidence_bins(),
+                    "drill": warehouse.date_drill(),
+                    "outlets": warehouse.outlet_figures(),
+                    "unknown": warehouse.unknown_domains(),
+                    "to_add": warehouse.outlets_to_add(),
+                    "stories": warehouse.story_figures(),
+                    "copy_pairs": warehouse.copy_pair_count(),
+                    "inputs": warehouse.inputs([r["run_id"] for r in runs if r.get("run_id")]),
+                }
             page["warehouse"] = {
                 "path": str(settings.warehouse_path),
                 "modified": datetime.fromtimestamp(settings.warehouse_path.stat().st_mtime, tz=UTC),
@@ -96,16 +111,21 @@ def collect(settings: Settings, out_dir: Path) -> dict:
             }
         except duckdb.Error as error:
             page["problems"].append(f"the warehouse could not be read: {error}")
+            articles, quarantine, totals = [], [], {}
     else:
         page["problems"].append("no warehouse has been published yet")
     page["articles"] = articles
-    page["articles_truncated"] = bool(totals) and len(articles) < sum((totals or {}).values())
+    page["articles_total"] = sum(totals.values())
     page["quarantine"] = quarantine
+    page["quarantine_total"] = figures["quarantine"]["total"]
     page["gates"] = gate_sections(runs, docs_dir, out_dir)
-    page["volumes"] = volume_section(runs, articles, quarantine)
-    page["dates"] = date_section(articles, evidence)
-    page["outlets"] = outlet_section(articles, reference, to_add)
-    page["stories"] = story_section(articles, copy_pairs)
+    page["volumes"] = volume_section(runs, figures["out_per_run"], figures["quarantine"])
+    page["dates"] = date_section(
+        figures["date_outcomes"], figures["confidence_bins"], *figures["drill"]
+    )
+    page["outlets"] = outlet_section(figures["outlets"], figures["unknown"], figures["to_add"])
+    page["stories"] = story_section(figures["stories"], figures["copy_pairs"])
+    page["inputs"] = inputs_section(figures["inputs"])
     return page
 
 
