@@ -6,6 +6,7 @@ import pytest
 from copydesk.quality.gates import GateFailed, enforce, validate_stage
 from copydesk.quality.gx_context import QualityContext
 from copydesk.quality.suites import load_suites, read_gated_rows
+from copydesk.warehouse.build import record_table_counts
 from tests.conftest import build_warehouse, document, seed_documents
 
 
@@ -199,3 +200,21 @@ def test_an_empty_timestamp_header_does_not_fail_the_night(quality):
     )
     conn = build_warehouse([*seed_documents(), epoch])
     assert all(r.passed for r in gate(conn, "marts", "test-run", quality))
+
+
+def test_table_counts_compare_each_table_with_the_build_and_the_published_file(tmp_path):
+    published = tmp_path / "published.duckdb"
+    with duckdb.connect(str(published)) as old:
+        old.execute("create table main.articles as select range as id from range(5)")
+    conn = duckdb.connect()
+    conn.execute("create table main.articles as select range as id from range(3)")
+    conn.execute("create table main.runs as select range as id from range(2)")
+    record_table_counts(conn, {"main.articles": 3, "main.runs": 1}, published, "because")
+    rows = conn.execute("select * from build.table_counts order by table_name").fetchall()
+    assert rows == [
+        ("main.articles", 3, 3, 5, 0.4, "because"),
+        ("main.runs", 1, 2, None, None, "because"),  # new since the published generation
+    ]
+    # The published file is detached again.
+    attached = conn.execute("select database_name from duckdb_databases() where not internal")
+    assert attached.fetchall() == [("memory",)]
