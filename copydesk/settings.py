@@ -47,6 +47,7 @@ class Settings:
     # A raw file modified less than this many seconds ago is left for a later night: a crawler
     # may still be writing it under its final name.
     settle_seconds: float = 60
+    allow_shrink: bool = False  # the operator means tonight's tables to lose published rows
 
     @classmethod
     def from_env(
@@ -70,8 +71,7 @@ class Settings:
             task_runner=task_runner_choice(
                 os.environ.get("COPYDESK_TASK_RUNNER") or defaults.task_runner
             ),
-            full_rebuild=full_rebuild
-            or os.environ.get("COPYDESK_FULL_REBUILD", "").lower() in ("1", "true", "yes"),
+            full_rebuild=full_rebuild or switched_on("COPYDESK_FULL_REBUILD"),
             full_rebuild_days=float(
                 os.environ.get("COPYDESK_FULL_REBUILD_DAYS") or defaults.full_rebuild_days
             ),
@@ -79,7 +79,13 @@ class Settings:
             settle_seconds=float(
                 os.environ.get("COPYDESK_SETTLE_SECONDS") or defaults.settle_seconds
             ),
+            allow_shrink=switched_on("COPYDESK_ALLOW_SHRINK"),
         )
+
+    @property
+    def shrink_allowed(self) -> str | None:
+        """Why tonight's tables may lose published rows (the publish gate's exception), or None."""
+        return "COPYDESK_ALLOW_SHRINK=1" if self.allow_shrink else None
 
     def duckdb_config(self) -> dict[str, str | bool | int | float | list[str]]:
         """The DuckDB options a build's connection opens with."""
@@ -131,6 +137,11 @@ class Settings:
     def building_path(self, run_id: str) -> Path:
         """The file a run builds its warehouse in before publishing it."""
         return self.data_dir / f".warehouse.{run_id}.building.duckdb"
+
+
+def switched_on(variable: str) -> bool:
+    """Whether an on/off COPYDESK_* variable is set to 1, true or yes."""
+    return os.environ.get(variable, "").lower() in ("1", "true", "yes")
 
 
 def task_runner_choice(value: str) -> str:

@@ -19,7 +19,7 @@ from copydesk.quality.gates import (
 from copydesk.quality.gx_context import QualityContext
 from copydesk.quality.suites import missing_suites
 from copydesk.settings import Settings
-from copydesk.warehouse.build import build_models, drop_build_tables
+from copydesk.warehouse.build import build_models, drop_build_tables, record_table_counts
 from copydesk.warehouse.connection import building_connection
 from copydesk.warehouse.models import load_models
 from copydesk.warehouse.plan import NightPlan
@@ -85,7 +85,7 @@ def nightly(
             gate(progress, settings, summary, "ingest")
             build_layers(progress, settings, summary.run_id, ("staging",), build.update)
             gate(progress, settings, summary, "staging")
-            build_layers(
+            built = build_layers(
                 progress, settings, summary.run_id, ("intermediate", "marts"), build.update
             )
             stage_reached("built")
@@ -96,7 +96,7 @@ def nightly(
             summary.status = "published"
             summary.ended_at = datetime.now(UTC)
             with progress.stage("publish") as step:
-                verdicts, notice = publish(settings, summary)
+                verdicts, notice = publish(settings, summary, built)
                 summary.gates += verdicts
                 step.detail = f"{summary.counts['articles']} articles"
             if notice:
@@ -202,11 +202,12 @@ def build_models_of(
 
 def build_layers(
     progress, settings: Settings, run_id: str, layers: tuple[str, ...], update: bool
-) -> None:
-    """Build SQL layers, shown as a progress stage."""
+) -> dict[str, int]:
+    """Build SQL layers, shown as a progress stage; returns each table's rows after the build."""
     with progress.stage("build " + " + ".join(layers)) as step:
         counts = build_models_of(settings, run_id, layers, update)
         step.detail = f"{len(counts)} models"
+    return counts
 
 
 @task(cache_policy=NO_CACHE)
@@ -232,13 +233,22 @@ def count_outcomes(settings: Settings, run_id: str) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
-def publish(settings: Settings, summary: RunSummary) -> tuple[list[dict], str]:
-    """Record the run, check the run log, then swap the new warehouse in atomically; returns the
-    publish gate's verdicts and a notice when a stale WAL was moved aside."""
+def publish(
+    settings: Settings, summary: RunSummary, built: dict[str, int]
+) -> tuple[list[dict], str]:
+    """Record the run, check the run log and every mart's rows against what the build wrote and
+    what is published, then swap the new warehouse in atomically; returns the publish gate's
+    verdicts and a notice when a stale WAL was moved aside."""
     write_run_record(settings, summary)
-    runs_model = [model for model in load_models() if model.table == "main.runs"]
+    models = load_models()
+    marts = {model.table for model in models if model.layer == "marts"}
+    runs_model = [model for model in models if model.table == "main.runs"]
+    published = settings.warehouse_path if settings.warehouse_path.exists() else None
     with building_connection(settings, summary.run_id) as conn:
-        build_models(conn, runs_model)
+        counts = {table: rows for table, rows in built.items() if table in marts}
+        counts |= build_models(conn, runs_model)
+        # Before the publish gate, which checks them, and before drop_build_tables.
+        record_table_counts(conn, counts, published, settings.shrink_allowed)
     verdicts = [r.summary() for r in check_stage.fn(settings, summary.run_id, "publish")]
     with building_connection(settings, summary.run_id) as conn:
         drop_build_tables(conn)

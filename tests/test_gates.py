@@ -1,11 +1,18 @@
-"""Quality gates: each suite passes good rows and fails a one-row bad table."""
+"""Quality gates: suites pass good rows and fail tables that break any critical expectation."""
+
+import re
+from datetime import date, timedelta
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from copydesk.quality.gates import GateFailed, enforce, validate_stage
 from copydesk.quality.gx_context import QualityContext
 from copydesk.quality.suites import load_suites, read_gated_rows
+from copydesk.warehouse.build import build_models, record_table_counts
+from copydesk.warehouse.models import load_models
+from copydesk.warehouse.runs import RUNS_SCHEMA, RunSummary
 from tests.conftest import build_warehouse, document, seed_documents
 
 
@@ -206,3 +213,124 @@ def test_an_empty_timestamp_header_does_not_fail_the_night(quality):
     )
     conn = build_warehouse([*seed_documents(), epoch])
     assert all(r.passed for r in gate(conn, "marts", "test-run", quality))
+
+
+def critical_expectations():
+    """(suite, expectation) for every critical expectation of every suite in expectations/."""
+    return [
+        pytest.param(suite, expectation, id=f"{suite['name']}-{number}-{expectation['type']}")
+        for suite in load_suites()
+        for number, expectation in enumerate(suite["expectations"])
+        if expectation["severity"] == "critical"
+    ]
+
+
+@pytest.fixture(scope="module")
+def every_gated_table():
+    """The seed warehouse with a row in every gated table: a rejected document in quarantine, a
+    run in the run log and the build's table counts."""
+    conn = build_warehouse([*seed_documents(), document("Too short.", source_id="short.txt")])
+    record = RunSummary(run_id="test-run", status="published").record()
+    conn.register("run_row", pa.Table.from_pylist([record], schema=RUNS_SCHEMA))
+    conn.execute("insert into raw.runs select * from run_row")
+    conn.unregister("run_row")
+    marts = [model for model in load_models() if model.layer == "marts"]
+    built = build_models(conn, marts)
+    record_table_counts(conn, built)
+    return conn
+
+
+def one_row_table(source: duckdb.DuckDBPyConnection, table: str) -> duckdb.DuckDBPyConnection:
+    """A new in-memory database holding the first row of `table`, under the same name."""
+    rows = source.sql(f"select * from {table} limit 1").to_arrow_table()  # noqa: S608
+    assert rows.num_rows == 1, f"{table} has no good row to start from"
+    conn = duckdb.connect()
+    conn.execute(f"create schema if not exists {table.split('.')[0]}")
+    conn.register("good_row", rows)
+    conn.execute(f"create table {table} as select * from good_row")  # noqa: S608
+    conn.unregister("good_row")
+    return conn
+
+
+def outside(kwargs: dict):
+    """A value below min_value, else above max_value, of an expect_…_between expectation."""
+    bound, step = (kwargs["min_value"], -1) if "min_value" in kwargs else (kwargs["max_value"], 1)
+    assert not isinstance(bound, dict), f"no fixed bound to step past in {kwargs}"
+    if isinstance(bound, str):  # a date
+        return date.fromisoformat(bound) + timedelta(days=step)
+    return bound + step
+
+
+def violate(conn: duckdb.DuckDBPyConnection, table: str, expectation: dict) -> None:
+    """Change the one good row of `table` so that it breaks `expectation`."""
+    kind, kwargs = expectation["type"], expectation["kwargs"]
+    column = f'"{kwargs.get("column")}"'
+    if kind == "expect_column_values_to_not_be_null":
+        conn.execute(f"update {table} set {column} = null")
+    elif kind == "expect_column_values_to_be_unique":
+        conn.execute(f"insert into {table} select * from {table}")  # noqa: S608
+    elif kind == "expect_column_values_to_be_in_set":
+        value = "not-" + "-or-".join(map(str, kwargs["value_set"]))
+        conn.execute(f"update {table} set {column} = ?", [value])
+    elif kind == "expect_column_values_to_be_between":
+        conn.execute(f"update {table} set {column} = ?", [outside(kwargs)])
+    elif kind == "expect_column_value_lengths_to_be_between":
+        length = kwargs["min_value"] - 1 if "min_value" in kwargs else kwargs["max_value"] + 1
+        conn.execute(f"update {table} set {column} = repeat('x', ?)", [length])
+    elif kind == "expect_column_values_to_match_regex":
+        value = "Not A Match!"
+        assert not re.search(kwargs["regex"], value)
+        conn.execute(f"update {table} set {column} = ?", [value])
+    elif kind == "expect_column_pair_values_a_to_be_greater_than_b" and not kwargs.get("or_equal"):
+        conn.execute(f'update {table} set "{kwargs["column_A"]}" = "{kwargs["column_B"]}"')
+    elif kind == "expect_column_pair_values_to_be_equal":
+        b = kwargs["column_B"]
+        conn.execute(f'update {table} set "{kwargs["column_A"]}" = "{b}" + 1')
+    else:
+        raise AssertionError(f"no bad table known for {kind} {kwargs}: teach violate() one")
+
+
+@pytest.mark.parametrize("suite", load_suites(), ids=lambda suite: suite["name"])
+def test_a_good_row_of_every_gated_table_passes_its_suite(suite, every_gated_table, quality):
+    table = suite["meta"]["table"]
+    conn = one_row_table(every_gated_table, table)
+    result = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
+    assert result.rows_checked == 1
+    assert result.passed and not result.warnings, result.summary()
+
+
+@pytest.mark.parametrize(("suite", "expectation"), critical_expectations())
+def test_every_critical_expectation_fails_on_a_table_that_breaks_it(
+    suite, expectation, every_gated_table, quality
+):
+    table = suite["meta"]["table"]
+    conn = one_row_table(every_gated_table, table)
+    violate(conn, table, expectation)
+    result = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
+    kwargs = expectation["kwargs"]
+    failed = [
+        (o.expectation, o.column)
+        for o in result.failed_critical
+        if not o.error  # broken, not merely failed, would prove nothing
+    ]
+    assert (expectation["type"], kwargs.get("column")) in failed, result.summary()
+    with pytest.raises(GateFailed, match=f"gate '{suite['name']}'"):
+        enforce([result])
+
+
+def test_table_counts_compare_each_table_with_the_build_and_the_published_file(tmp_path):
+    published = tmp_path / "published.duckdb"
+    with duckdb.connect(str(published)) as old:
+        old.execute("create table main.articles as select range as id from range(5)")
+    conn = duckdb.connect()
+    conn.execute("create table main.articles as select range as id from range(3)")
+    conn.execute("create table main.runs as select range as id from range(2)")
+    record_table_counts(conn, {"main.articles": 3, "main.runs": 1}, published, "because")
+    rows = conn.execute("select * from build.table_counts order by table_name").fetchall()
+    assert rows == [
+        ("main.articles", 3, 3, 5, 0.4, "because"),
+        ("main.runs", 1, 2, None, None, "because"),  # new since the published generation
+    ]
+    # The published file is detached again.
+    attached = conn.execute("select database_name from duckdb_databases() where not internal")
+    assert attached.fetchall() == [("memory",)]

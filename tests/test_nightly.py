@@ -8,6 +8,8 @@ import sys
 import textwrap
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from copydesk.quality.gates import GateFailed
@@ -48,6 +50,7 @@ def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
         "quarantine",
         "inputs_reconcile",
         "runs",
+        "table_counts",
     ]
     # Every raw file is one row of the input ledger, with the article it became.
     ledger = warehouse_rows(data, "select source_path, outcome, ended_as, article_id from inputs")
@@ -270,3 +273,41 @@ def test_a_document_the_lake_gate_rejected_is_rejected_again_on_a_retry(
     monkeypatch.delenv("COPYDESK_EXPECTATIONS")
     assert nightly(raw_dir=str(seeds), data_dir=str(data)).status == "published"
     assert warehouse_rows(data, "select 1 from articles where body like '%EMBARGOED%'")
+
+
+def drop_from_lake(data, prefixes):
+    """Remove the documents whose source_id starts with one of `prefixes` from the lake's files."""
+    for part in (data / "lake" / "documents").glob("*/*.parquet"):
+        table = pq.read_table(part)
+        kept = [not s.startswith(prefixes) for s in table["source_id"].to_pylist()]
+        pq.write_table(table.filter(pa.array(kept)), part)
+
+
+def test_a_night_that_loses_two_fifths_of_the_articles_stops_at_the_publish_gate(
+    seeds, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    nightly(raw_dir=str(seeds), data_dir=str(data))
+    published = data / "warehouse.duckdb"
+    digest = file_digest(published)
+
+    # Two of the five documents vanish from the lake: the next build has 3 articles, not 5.
+    drop_from_lake(data, ("002", "004"))
+    with pytest.raises(GateFailed) as failure:
+        nightly(raw_dir=str(seeds), data_dir=str(data))
+    message = str(failure.value)
+    assert "gate 'table_counts' on build.table_counts failed" in message
+    assert "expect_column_values_to_be_between(shrink_share)" in message
+    assert "main.articles" in message
+    assert file_digest(published) == digest
+    assert not list(data.glob(".warehouse.*"))
+    assert warehouse_rows(data, "select count(*) as n from articles") == [{"n": 5}]
+
+    # The operator means it: the same night publishes.
+    monkeypatch.setenv("COPYDESK_ALLOW_SHRINK", "1")
+    summary = nightly(raw_dir=str(seeds), data_dir=str(data))
+    assert summary.status == "published"
+    assert summary.build == "full build of 3 documents: the lake no longer holds 2 of its documents"
+    assert warehouse_rows(data, "select count(*) as n from articles") == [{"n": 3}]
+    (counts,) = [g for g in summary.gates if g["suite"] == "table_counts"]
+    assert counts["passed"] and counts["rows_checked"] == 9  # every mart

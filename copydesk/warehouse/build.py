@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 
@@ -16,6 +18,10 @@ from copydesk.warehouse.connection import (
 )
 from copydesk.warehouse.models import BUILD_SCHEMA, NEW_DOCUMENTS, Model, load_models
 from copydesk.warehouse.runs import RUNS_SCHEMA
+
+# What the publish gate compares: each table's rows as the build reported them, as found now, and
+# as the published generation holds them (expectations/table_counts.json).
+TABLE_COUNTS = f"{BUILD_SCHEMA}.table_counts"
 
 
 def build_models(
@@ -109,6 +115,38 @@ def record_new_documents(conn: duckdb.DuckDBPyConnection) -> int:
         f" select doc_id, doc_key(doc_id) as doc_key from ({source})"
     )
     return conn.execute(f"select count(*) from {NEW_DOCUMENTS}").fetchall()[0][0]  # noqa: S608
+
+
+def record_table_counts(
+    conn: duckdb.DuckDBPyConnection,
+    built: dict[str, int],
+    published: Path | None = None,
+    shrink_allowed: str | None = None,
+) -> None:
+    """Write build.table_counts for the tables in `built` (what build_models reported), against
+    the published warehouse file `published` (None on a first night)."""
+    if published is not None:
+        conn.execute(f"attach {sql_literal(str(published))} as published (read_only)")
+    try:
+        rows = []
+        for table in sorted(built):
+            # Table names come from our own sql/ file names, never from data.
+            found = conn.execute(f"select count(*) from {table}").fetchall()[0][0]  # noqa: S608
+            before = None
+            if published is not None and table_exists(conn, table, database="published"):
+                count = f"select count(*) from published.{table}"  # noqa: S608
+                before = conn.execute(count).fetchall()[0][0]
+            shrink = (before - found) / before if before else None
+            rows.append((table, built[table], found, before, shrink, shrink_allowed))
+    finally:
+        if published is not None:
+            conn.execute("detach published")
+    conn.execute(f"create schema if not exists {BUILD_SCHEMA}")
+    conn.execute(
+        f"create or replace table {TABLE_COUNTS} (table_name varchar, rows_built bigint,"
+        " rows_found bigint, rows_published bigint, shrink_share double, shrink_allowed varchar)"
+    )
+    conn.executemany(f"insert into {TABLE_COUNTS} values (?, ?, ?, ?, ?, ?)", rows)  # noqa: S608
 
 
 def drop_build_tables(conn: duckdb.DuckDBPyConnection) -> None:
