@@ -45,6 +45,7 @@ def test_the_seed_warehouse_passes_every_marts_gate(seed_warehouse, quality):
         "date_evidence",
         "dim_outlets",
         "fct_stories",
+        "inputs",
         "quarantine",
     }
     assert all(r.passed for r in results)
@@ -228,12 +229,16 @@ def critical_expectations():
 @pytest.fixture(scope="module")
 def every_gated_table():
     """The seed warehouse with a row in every gated table: a rejected document in quarantine, a
-    run in the run log and the build's table counts."""
+    run in the run log, a copy of a seed in the input ledger and the build's table counts."""
     conn = build_warehouse([*seed_documents(), document("Too short.", source_id="short.txt")])
     record = RunSummary(run_id="test-run", status="published").record()
     conn.register("run_row", pa.Table.from_pylist([record], schema=RUNS_SCHEMA))
     conn.execute("insert into raw.runs select * from run_row")
     conn.unregister("run_row")
+    conn.execute(
+        "insert into raw.inputs select 'test-run', 'copy.txt', 'copy.txt', 'duplicate',"
+        " 'same text as a document already in the lake', min(doc_id) from raw.documents"
+    )
     marts = [model for model in load_models() if model.layer == "marts"]
     built = build_models(conn, marts)
     record_table_counts(conn, built)
