@@ -7,7 +7,7 @@
 with documents as (
     select
         doc_id,
-        coalesce(fetched_at, ingested_at)::date as seen_date
+        try_cast(coalesce(fetched_at, ingested_at) as date) as seen_date
     from staging.stg_documents
 ),
 
@@ -69,8 +69,11 @@ scored as (
         -- on the order rows are added in, which parallel execution varies (23 of 220k scores
         -- differed in the 4th decimal between two runs over the same rows of a 100k night), and
         -- break ties (0.1 + 0.7 < 0.8 as floats).
-        sum(plausible.weight::decimal(18, 6))
-            over (partition by plausible.doc_id, plausible.candidate_date)::double
+        try_cast(
+            sum(try_cast(plausible.weight as decimal(18, 6)))
+                over (partition by plausible.doc_id, plausible.candidate_date)
+            as double
+        )
             + text_support(
                 profiles.weekday_counts,
                 profiles.weekday_total,
