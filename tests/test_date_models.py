@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from copydesk.warehouse.models import load_models
-from tests.conftest import build_warehouse, document, query, seed_documents
+from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
 def dates_by_source(conn) -> dict[str, tuple]:
@@ -407,3 +407,17 @@ def test_a_night_of_headers_of_every_shape_builds():
     rows = query(build_warehouse(documents), "select source_id, published_date from articles")
     assert len(rows) == len(documents)
     assert all(r["published_date"] is None or r["published_date"].year >= 1990 for r in rows)
+
+
+def test_date_mentions_are_read_from_the_opening_of_a_huge_text_only():
+    # A 10 MB line read whole made this model exhaust the night's memory: it reads the opening
+    # text_read_limit() (65,536) characters.
+    body = "They met on Monday. " + "word " * 20_000 + "They left on Tuesday."
+    rows = run_model(
+        "intermediate.int_date_mentions",
+        {
+            "staging.stg_documents": [{"doc_id": "d", "title": "Talks", "standfirst": None}],
+            "intermediate.int_document_parts": [{"doc_id": "d", "body": body}],
+        },
+    )
+    assert [r["mention"] for r in rows] == ["on Monday"]

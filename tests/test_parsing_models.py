@@ -30,7 +30,7 @@ def test_impossible_header_is_kept_raw_but_not_used_as_a_date():
 
 
 HEADER_SHAPES = [
-    # text's opening, (header_date_raw, header_date, header_precision, header_problem), body start
+    # the text's opening, then (header_date_raw, header_date, header_precision, header_problem)
     (" date 2025-06-02 PARIS:", ("2025-06-02", date(2025, 6, 2), "day", None)),
     (" date 2025-06 PARIS:", ("2025-06", date(2025, 6, 1), "month", None)),
     (" date 2025 PARIS:", ("2025", date(2025, 1, 1), "year", None)),
@@ -43,14 +43,20 @@ HEADER_SHAPES = [
         " date 2025-06-02T25:61:00+25:00 PARIS:",
         ("2025-06-02T25:61:00+25:00", date(2025, 6, 2), "day", "impossible time of day, ignored"),
     ),
-    (" date 2025-06-02T08:30:00+02:00 PARIS:", ("2025-06-02T08:30:00+02:00", date(2025, 6, 2), "day", None)),
+    (
+        " date 2025-06-02T08:30:00+02:00 PARIS:",
+        ("2025-06-02T08:30:00+02:00", date(2025, 6, 2), "day", None),
+    ),
     (" date 2025-13-45 PARIS:", ("2025-13-45", None, "invalid", "no such day")),
     (" date 0000-00-00 PARIS:", ("0000-00-00", None, "invalid", "no such day")),
     (
         " date 2025-06-02\n date 2025-06-03\nPARIS:",
         ("2025-06-02", None, "invalid", "two headers disagree: 2025-06-02 and 2025-06-03"),
     ),
-    (" date 2025-06-02 date 2025-06-02 PARIS:", ("2025-06-02", date(2025, 6, 2), "day", "header repeated")),
+    (
+        " date 2025-06-02 date 2025-06-02 PARIS:",
+        ("2025-06-02", date(2025, 6, 2), "day", "header repeated"),
+    ),
     (" date \nPARIS:", ("", None, "invalid", "empty header")),
     (" date\nPARIS:", ("", None, "invalid", "empty header")),
     ("PARIS:", (None, None, None, None)),
