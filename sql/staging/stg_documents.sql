@@ -1,6 +1,6 @@
 -- One row per distinct document in the lake (by doc_id), with its header, title and dateline split off.
 -- Why: raw dumps put metadata inside the text (" date 2025-06-02 ISTANBUL: ..."); every later model
--- needs those parts apart, and the raw header is kept exactly as written for audit.
+-- needs those parts apart. The header is parsed here, once, into typed columns, and kept as written.
 -- @incremental doc_id = build.new_documents.doc_id
 -- @grain doc_id
 with documents as (
