@@ -1,6 +1,7 @@
 """House rules a newcomer can rely on: headers on every model, a suite for every mart."""
 
 import json
+import re
 
 from copydesk.quality.suites import load_suites
 from copydesk.settings import EXPECTATIONS_DIR, SQL_DIR
@@ -64,3 +65,55 @@ def test_suites_are_pretty_printed_and_every_expectation_says_why():
         for expectation in suite["expectations"]:
             assert expectation["meta"].get("why"), f"{path}: {expectation['type']} has no why"
             assert expectation["severity"] in {"critical", "warning"}
+
+
+# A cast that raises on a bad value: `cast(`, `strptime(` or `::type` other than a text type.
+# try_cast and try_strptime give null instead, so one bad input cannot fail the night.
+BARE_CAST = re.compile(r"(?<![\w.])(?:cast|strptime)\s*\(|::\s*(?!(?:varchar|text)\b)[a-z]", re.I)
+STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+TOTAL_MARKER = re.compile(r"--\s*total:\s*\S")
+
+
+def bare_casts(sql: str) -> list[str]:
+    """The lines of a SQL text that cast without try_ and carry no `-- total: <why>` marker."""
+    found = []
+    for number, line in enumerate(sql.splitlines(), start=1):
+        code = STRING_LITERAL.sub("''", line).split("--", 1)[0]
+        if BARE_CAST.search(code) and not TOTAL_MARKER.search(line):
+            found.append(f"{number}: {line.strip()}")
+    return found
+
+
+def test_the_bare_cast_check_catches_casts_and_accepts_try_and_marked_ones():
+    planted = [
+        "select x::integer",
+        "select x :: date",
+        "select cast(x as date)",
+        "select CAST (x AS INT)",
+        "select strptime(x, '%Y')",
+        "select (a + b)::double",
+        "select left(x, 16)::ubigint -- a cast",
+        "select x::decimal(18, 6)",
+    ]
+    for line in planted:
+        assert bare_casts(line) == [f"1: {line}"], line
+    fine = [
+        "select try_cast(x as integer)",
+        "select try_strptime(x, '%Y-%m-%d')",
+        "select x::varchar, y::text",
+        "select 'a::integer or cast(x as int)' as quoted",
+        "-- a comment saying cast(x as date) or x::date",
+        "select x::integer -- total: x is a row count",
+        "select broadcast(x)",
+    ]
+    for line in fine:
+        assert bare_casts(line) == [], line
+
+
+def test_no_sql_casts_a_value_without_try():
+    for path in sorted(SQL_DIR.glob("**/*.sql")):
+        found = bare_casts(path.read_text(encoding="utf-8"))
+        assert not found, (
+            f"{path}: use try_cast/try_strptime, or say why the cast cannot fail on the line"
+            f" (`-- total: <why>`): {found}"
+        )

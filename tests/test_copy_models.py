@@ -1,6 +1,6 @@
 """Syndicated copies: verified pairs and connected copy groups."""
 
-from tests.conftest import build_warehouse, document, query, seed_documents
+from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
 def short(source_id: str) -> str:
@@ -114,3 +114,15 @@ def test_a_reprinted_two_line_brief_is_a_copy():
     )
     groups = query(conn, "select distinct copy_group_id from articles")
     assert len(groups) == 1
+
+
+def test_shingles_are_cut_from_the_opening_of_a_huge_body_only():
+    # 20,000 distinct words (about 190,000 characters): only the opening 65,536 characters are
+    # split, so a 10 MB body costs no more than that.
+    body = " ".join(f"w{number}" for number in range(20_000))
+    rows = run_model(
+        "intermediate.int_shingles",
+        {"intermediate.int_document_parts": [{"doc_id": "ab" * 32, "body": body}]},
+    )
+    words_read = len(body[:65_536].split())
+    assert words_read - 5 <= len(rows) <= words_read - 3

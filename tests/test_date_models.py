@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from copydesk.warehouse.models import load_models
-from tests.conftest import build_warehouse, document, query, seed_documents
+from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
 def dates_by_source(conn) -> dict[str, tuple]:
@@ -370,6 +370,26 @@ def test_a_header_before_1990_counts_only_when_the_text_states_its_year():
     assert date_of(archive) == (date(1987, 10, 19), "header")
 
 
+def test_a_month_header_chooses_among_the_candidates_in_its_month():
+    # Fetched 1 July 12:30 UTC, nothing else: 1 July narrowly beats 30 June by the hour; a header
+    # " date 2025-06" says the article is of June, so 30 June.
+    fetched = datetime(2025, 7, 1, 12, 30, tzinfo=UTC)
+    text = "The council approved the plan after a long debate."
+    assert date_of(text, fetched_at=fetched)[0] == date(2025, 7, 1)
+    assert date_of(f" date 2025-06 {text}", fetched_at=fetched)[0] == date(2025, 6, 30)
+    conn = build_warehouse([document(f" date 2025-06 {text}", fetched_at=fetched)])
+    assert query(conn, "select date_outcome from articles") == [{"date_outcome": "inferred"}]
+    kinds = query(conn, "select evidence_kind from date_evidence where is_chosen order by all")
+    assert [k["evidence_kind"] for k in kinds] == ["fetched_at", "header_month"]
+
+
+def test_only_a_header_precise_to_the_day_proposes_dates():
+    text = "PARIS: The minister said the plan would go ahead."
+    for header in [" date 2025", " date 2025-06-02\n date 2025-06-05\n", " date 2025-06"]:
+        assert date_of(f"{header} {text}") == (None, "none"), header
+    assert date_of(f" date 2025-06-14T25:61:00+25:00 {text}") == (date(2025, 6, 14), "header")
+
+
 def test_a_night_of_headers_of_every_shape_builds():
     shapes = [
         " date 2025-06",
@@ -387,3 +407,17 @@ def test_a_night_of_headers_of_every_shape_builds():
     rows = query(build_warehouse(documents), "select source_id, published_date from articles")
     assert len(rows) == len(documents)
     assert all(r["published_date"] is None or r["published_date"].year >= 1990 for r in rows)
+
+
+def test_date_mentions_are_read_from_the_opening_of_a_huge_text_only():
+    # A 10 MB line read whole made this model exhaust the night's memory: it reads the opening
+    # text_read_limit() (65,536) characters.
+    body = "They met on Monday. " + "word " * 20_000 + "They left on Tuesday."
+    rows = run_model(
+        "intermediate.int_date_mentions",
+        {
+            "staging.stg_documents": [{"doc_id": "d", "title": "Talks", "standfirst": None}],
+            "intermediate.int_document_parts": [{"doc_id": "d", "body": body}],
+        },
+    )
+    assert [r["mention"] for r in rows] == ["on Monday"]

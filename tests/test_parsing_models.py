@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
@@ -25,6 +27,59 @@ def test_impossible_header_is_kept_raw_but_not_used_as_a_date():
     row = parse(" date 2025-13-45 PARIS: Something happened today in the capital.")
     assert row["header_date_raw"] == "2025-13-45"
     assert row["header_date"] is None
+
+
+HEADER_SHAPES = [
+    # the text's opening, then (header_date_raw, header_date, header_precision, header_problem)
+    (" date 2025-06-02 PARIS:", ("2025-06-02", date(2025, 6, 2), "day", None)),
+    (" date 2025-06 PARIS:", ("2025-06", date(2025, 6, 1), "month", None)),
+    (" date 2025 PARIS:", ("2025", date(2025, 1, 1), "year", None)),
+    (
+        " date 06/02/2025 PARIS:",
+        ("06/02/2025", None, "invalid", "not a date (expected YYYY-MM-DD)"),
+    ),
+    (" date yesterday PARIS:", ("yesterday", None, "invalid", "not a date (expected YYYY-MM-DD)")),
+    (
+        " date 2025-06-02T25:61:00+25:00 PARIS:",
+        ("2025-06-02T25:61:00+25:00", date(2025, 6, 2), "day", "impossible time of day, ignored"),
+    ),
+    (
+        " date 2025-06-02T08:30:00+02:00 PARIS:",
+        ("2025-06-02T08:30:00+02:00", date(2025, 6, 2), "day", None),
+    ),
+    (" date 2025-13-45 PARIS:", ("2025-13-45", None, "invalid", "no such day")),
+    (" date 0000-00-00 PARIS:", ("0000-00-00", None, "invalid", "no such day")),
+    (
+        " date 2025-06-02\n date 2025-06-03\nPARIS:",
+        ("2025-06-02", None, "invalid", "two headers disagree: 2025-06-02 and 2025-06-03"),
+    ),
+    (
+        " date 2025-06-02 date 2025-06-02 PARIS:",
+        ("2025-06-02", date(2025, 6, 2), "day", "header repeated"),
+    ),
+    (" date \nPARIS:", ("", None, "invalid", "empty header")),
+    (" date\nPARIS:", ("", None, "invalid", "empty header")),
+    ("PARIS:", (None, None, None, None)),
+    ("dates PARIS:", (None, None, None, None)),
+]
+
+
+@pytest.mark.parametrize(("opening", "typed"), HEADER_SHAPES)
+def test_a_header_of_any_shape_is_parsed_once_into_typed_columns(opening, typed):
+    row = parse(opening + " The minister said on Monday the plan would go ahead.")
+    columns = ("header_date_raw", "header_date", "header_precision", "header_problem")
+    assert tuple(row[c] for c in columns) == typed
+    if typed[0] is not None:  # every header, even a broken one, leaves the text
+        assert row["dateline"] == "PARIS"
+        assert row["body_text"].startswith("The minister said")
+
+
+def test_a_header_read_day_first_is_typed_when_it_is_another_date():
+    assert parse(" date 2025-02-06 PARIS: Text.")["header_swapped_date"] == date(2025, 6, 2)
+    assert parse(" date 2025-13-05 PARIS: Text.")["header_swapped_date"] == date(2025, 5, 13)
+    assert parse(" date 2025-06-15 PARIS: Text.")["header_swapped_date"] is None
+    assert parse(" date 2025-06-06 PARIS: Text.")["header_swapped_date"] is None
+    assert parse(" date 2025-06 PARIS: Text.")["header_swapped_date"] is None
 
 
 def test_title_and_standfirst_lines_before_a_blank_line():

@@ -4,4 +4,4 @@
 -- doc_id (100k articles: story pairs 14 s -> 7 s). Keys sort like their doc_ids, and the staging
 -- suite checks they are unique (two of a million documents share a key with odds of about 3e-8).
 create or replace temp macro doc_key(doc_id) as
-    ('0x' || left(doc_id, 16))::ubigint;
+    ('0x' || left(doc_id, 16))::ubigint; -- total: doc_id is the sha256 hex digest ingest computed

@@ -13,3 +13,9 @@ create or replace temp macro teaser_overlap() as 0.5;
 -- Days a publication date may lie after the page was seen (its fetch, else its ingest): a day of
 -- time zones. A later header is ruled out, a later dateline year or candidate dropped.
 create or replace temp macro time_zone_days() as 1;
+
+-- Characters of a text or a paragraph that the models running regular expressions, word splits
+-- or shingles over it read (date mentions, names, credits, shingles, the early-year check): a news
+-- article is a few thousand characters, and one 10 MB line read whole exhausted a night's memory.
+-- The body itself is kept whole.
+create or replace temp macro text_read_limit() as 65536;

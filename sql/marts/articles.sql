@@ -23,7 +23,7 @@ with articles as (
         dates.date_source,
         dates.date_confidence,
         documents.header_date_raw,
-        try_strptime(documents.header_date_raw, '%Y-%m-%d')::date as header_date,
+        case when documents.header_precision = 'day' then documents.header_date end as header_date,
         left(groups.copy_group_doc_id, 16) as copy_group_id,
         groups.copy_group_size,
         left(stories.story_doc_id, 16) as story_id,

@@ -4,6 +4,6 @@
 -- @grain kind
 select
     trim(kind) as kind, -- header_unambiguous, header_ambiguous, ..., copy_group or story
-    weight::double as weight, -- the prior weight (for fetched_hour and fetched_log_odds_undated: a scale)
+    try_cast(weight as double) as weight, -- the prior weight (for fetched_hour and fetched_log_odds_undated: a scale)
     why -- why this weight
 from raw.date_priors

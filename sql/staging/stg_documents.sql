@@ -1,6 +1,6 @@
 -- One row per distinct document in the lake (by doc_id), with its header, title and dateline split off.
 -- Why: raw dumps put metadata inside the text (" date 2025-06-02 ISTANBUL: ..."); every later model
--- needs those parts apart, and the raw header is kept exactly as written for audit.
+-- needs those parts apart. The header is parsed here, once, into typed columns, and kept as written.
 -- @incremental doc_id = build.new_documents.doc_id
 -- @grain doc_id
 with documents as (
@@ -13,11 +13,86 @@ with documents as (
 ),
 
 headers as (
+    -- The " date ..." header: its value ('' when empty), a second header right after it, and the
+    -- line break that ends a header on its own line.
     select
         *,
-        nullif(regexp_extract(text, '^[ \t]*date[ \t]+(\S+)', 1), '') as header_token,
-        regexp_replace(text, '^[ \t]*date[ \t]+\S+[ \t]*', '') as after_header
+        regexp_extract(
+            text,
+            '^([ \t]*date(?:[ \t]+(\S+)(?:\s+date[ \t]+(\S+))?|[ \t]*(?m:$))[ \t]*\n?)',
+            ['whole', 'first', 'second']
+        ) as header_parts
     from documents
+),
+
+header_fields as (
+    -- The header's numbers, by shape: year-month-day (with any time of day), year-month, year.
+    select
+        *,
+        substr(text, length(header_parts.whole) + 1) as after_header,
+        regexp_extract(
+            header_parts.first, '^(\d{4})-(\d{1,2})-(\d{1,2})(T.*)?$', ['year', 'month', 'day', 'time']
+        ) as day_parts,
+        regexp_extract(header_parts.first, '^(\d{4})-(\d{1,2})$', ['year', 'month']) as month_parts,
+        regexp_extract(header_parts.first, '^(\d{4})$', 1) as year_part
+    from headers
+),
+
+header_readings as (
+    select
+        *,
+        try(make_date(
+            try_cast(day_parts.year as integer),
+            try_cast(day_parts.month as integer),
+            try_cast(day_parts.day as integer)
+        )) as day_date,
+        try(make_date(
+            try_cast(day_parts.year as integer),
+            try_cast(day_parts.day as integer),
+            try_cast(day_parts.month as integer)
+        )) as swapped_day_date,
+        try(make_date(try_cast(month_parts.year as integer), try_cast(month_parts.month as integer), 1))
+            as month_date,
+        try(make_date(try_cast(year_part as integer), 1, 1)) as year_date,
+        -- A second header agrees when it is the same text or the same day.
+        header_parts.second = ''
+        or header_parts.second = header_parts.first
+        or coalesce(
+            try_cast(regexp_extract(header_parts.second, '^(\d{4}-\d{1,2}-\d{1,2})(?:T|$)', 1) as date)
+            = try(make_date(
+                try_cast(day_parts.year as integer),
+                try_cast(day_parts.month as integer),
+                try_cast(day_parts.day as integer)
+            )),
+            false
+        ) as headers_agree
+    from header_fields
+),
+
+header_typed as (
+    select
+        *,
+        case
+            when header_parts.whole = '' then null
+            when not headers_agree or header_parts.first = '' then 'invalid'
+            when day_date is not null then 'day'
+            when month_date is not null then 'month'
+            when year_date is not null then 'year'
+            else 'invalid'
+        end as header_precision,
+        case
+            when header_parts.whole = '' then null
+            when header_parts.first = '' then 'empty header'
+            when not headers_agree
+                then 'two headers disagree: ' || header_parts.first || ' and ' || header_parts.second
+            when day_parts.year <> '' and day_date is null then 'no such day'
+            when day_date is null and month_date is null and year_date is null
+                then 'not a date (expected YYYY-MM-DD)'
+            when day_parts.time <> '' and try_cast(header_parts.first as timestamptz) is null
+                then 'impossible time of day, ignored'
+            when header_parts.second <> '' then 'header repeated'
+        end as header_problem
+    from header_readings
 ),
 
 titles as (
@@ -35,7 +110,7 @@ titles as (
             '^[A-Z0-9"“‘''][^\n]{2,159}[^.\n]\n(?:[A-Z0-9"“‘''][^\n]{2,300}\n)?\n\s*',
             ''
         ) as after_title
-    from headers
+    from header_typed
 ),
 
 datelines as (
@@ -69,8 +144,20 @@ select
     fetched_at, -- when the crawler fetched the page (UTC)
     ingested_at, -- when Copydesk ingested it
     run_id, -- the run that ingested it
-    header_token as header_date_raw, -- the " date ..." header exactly as found, null when absent
-    try_strptime(header_token, '%Y-%m-%d')::date as header_date, -- the header as a date, null when impossible
+    case
+        when header_parts.whole <> '' then header_parts.first
+    end as header_date_raw, -- the " date ..." header's value exactly as found ('' when empty), null when absent
+    case
+        when header_precision = 'day' then day_date
+        when header_precision = 'month' then month_date
+        when header_precision = 'year' then year_date
+    end as header_date, -- the header as a date (the first day of its month or year when that is all it says), null when absent or invalid
+    header_precision, -- day, month, year or invalid; null when there is no header
+    header_problem, -- what was wrong with the header, null when nothing was
+    case
+        when headers_agree and swapped_day_date <> coalesce(day_date, date '0001-01-01')
+            then swapped_day_date
+    end as header_swapped_date, -- the header read with day and month exchanged, when that is another valid date
     coalesce(
         title_hint,
         nullif(title_parts.title, '')

@@ -41,7 +41,7 @@ select
     end as paragraph_text, -- the paragraph, wrapping undone
     length(trim(paragraph_text)) as char_length, -- its length in characters
     not regexp_matches(
-        trim(paragraph_text),
+        right(trim(paragraph_text), 1), -- its last character: no regexp over a huge paragraph
         '[.!?:;…"”’''»)\]]$'
     ) as is_unterminated -- true when it stops without closing punctuation (cut off)
 from paragraphs

@@ -5,40 +5,43 @@
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id, paragraph_no
 with paragraphs as (
+    -- The patterns read the first 400 characters: no longer paragraph can be a credit, caption or
+    -- page junk (the length checks below), so a huge paragraph costs no more than a short one.
     select
         *,
+        left(paragraph_text, 400) as paragraph_start,
         count(*) over (partition by doc_id) as paragraph_count,
         median(char_length) over (partition by doc_id) as median_length,
         char_length <= 200 and (
             regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '^(?i)(?:file |aerial )?(?:photo|picture|image|video|graphic|illustration|caption)s?'
                 || '(?: credits?)?\s*[:/|]'
             )
-            or regexp_matches(paragraph_text, '^(?i)agencies(?:\s*[-–—:,]\s*\S.*)?$')
+            or regexp_matches(paragraph_start, '^(?i)agencies(?:\s*[-–—:,]\s*\S.*)?$')
             or regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '^(?i)(?:with inputs from|additional reporting by|reporting by|editing by|'
                 || 'compiled by|written by|sources?:)\s'
             )
             or regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '^[-–—(]?\s*(?:' || credit_agencies() || ')\s*\)?$'
             )
             or regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '^(?:' || credit_agencies() || ') ?(?:Photo|Images|/)'
             )
         ) as looks_like_credit,
         -- "... speaks in Kyiv on June 1, 2025. REUTERS/Gleb Garanich", "(AP Photo/Efrem Lukatsky)"
         char_length <= 400 and (
             regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 -- Reuters signs its pictures in capitals
                 '(?:REUTERS|' || credit_agencies() || ')/[A-Z][\p{L} .''’-]+\)?$'
             )
             or regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '\((?:' || credit_agencies() || ') Photo[^)]*\)$'
             )
         ) as looks_like_caption,
@@ -46,7 +49,7 @@ with paragraphs as (
         -- label heading a list of links ("Read more: ..."), a prompt, or "Home | World | Europe".
         char_length <= 120 and (
             regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '^(?i)(?:related(?: articles| stories| news| content| coverage)?|read more|read also'
                 || '|also read|recommended(?: for you)?|most (?:read|popular|viewed)|trending(?: now)?'
                 || '|you (?:may|might) also like|advertisement|advertising|sponsored(?: content)?'
@@ -54,14 +57,14 @@ with paragraphs as (
                 || '|back to top|skip to (?:main )?content)\s*[:»>|.!]*$'
             )
             or regexp_matches(
-                paragraph_text, '^(?i)(?:read more|related|also read|more from|see also|watch|listen)\s*:'
+                paragraph_start, '^(?i)(?:read more|related|also read|more from|see also|watch|listen)\s*:'
             )
             or regexp_matches(
-                paragraph_text,
+                paragraph_start,
                 '^(?i)(?:sign up (?:for|to)|subscribe (?:to|for)|follow us on|share (?:this|on)'
                 || '|click here|tap here|leave a comment|join the conversation|download (?:our|the) app)\b'
             )
-            or regexp_matches(paragraph_text, '^(?:[\p{L}&]+(?: [\p{L}&]+)? ?[|›>»] ?){2,}[\p{L}& ]+$')
+            or regexp_matches(paragraph_start, '^(?:[\p{L}&]+(?: [\p{L}&]+)? ?[|›>»] ?){2,}[\p{L}& ]+$')
         ) as looks_like_page_junk
     from staging.stg_paragraphs
     where doc_id in (select doc_id from intermediate.int_changed_documents)

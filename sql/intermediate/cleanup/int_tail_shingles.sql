@@ -9,7 +9,7 @@ with tails as (
     select
         doc_key(doc_id) as doc_key,
         paragraph_no,
-        text_words(paragraph_text) as word_list
+        text_words(left(paragraph_text, text_read_limit())) as word_list -- a huge paragraph is not split whole
     from staging.stg_paragraphs
     where doc_id in (select doc_id from build.new_documents)
         and is_unterminated

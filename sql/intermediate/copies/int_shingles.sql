@@ -6,7 +6,9 @@
 with words as (
     select
         doc_key(doc_id) as doc_key,
-        text_words(body) as word_list
+        -- The opening text_read_limit() characters: copies share their openings, and a huge body
+        -- is not split whole.
+        text_words(left(body, text_read_limit())) as word_list
     from intermediate.int_document_parts
     where body is not null
         and doc_id in (select doc_id from intermediate.int_changed_documents)

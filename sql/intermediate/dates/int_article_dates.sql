@@ -28,17 +28,18 @@ select
     case
         when chosen.published_date is null then 'none'
         when list_contains(chosen.kinds, 'header')
+            and documents.header_precision = 'day'
             and day(documents.header_date) <= 12
             and day(documents.header_date) <> month(documents.header_date)
             -- the header's 0.5 prior lead over its swapped reading, and hardly any evidence beyond it
             and chosen.best_score - coalesce(runner_up.runner_up_score, 0) < 0.55
             then 'header_ambiguous'
         when list_contains(chosen.kinds, 'header') then 'header'
-        when list_contains(chosen.kinds, 'header_swapped') and documents.header_date is not null
+        when list_contains(chosen.kinds, 'header_swapped') and documents.header_precision = 'day'
             then 'header_inverted'
         when list_contains(chosen.kinds, 'header_swapped') then 'header_impossible_swapped'
         else chosen.kinds[1]
-    end as date_source, -- header, header_ambiguous, header_inverted, url, metadata, dateline, copy_group, fetched_at or none
+    end as date_source, -- header, header_ambiguous, header_inverted, url, metadata, dateline, header_month, copy_group, fetched_at or none
     case
         when chosen.published_date is null then 0.0
         else date_confidence(chosen.best_score, coalesce(runner_up.runner_up_score, 0))

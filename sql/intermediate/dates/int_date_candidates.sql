@@ -18,7 +18,8 @@ priors as (
         max(weight) filter (where kind = 'fetched_day') as fetched_day,
         max(weight) filter (where kind = 'fetched_hour') as fetched_hour,
         max(weight) filter (where kind = 'fetched_day_undated') as fetched_day_undated,
-        max(weight) filter (where kind = 'fetched_log_odds_undated') as fetched_log_odds_undated
+        max(weight) filter (where kind = 'fetched_log_odds_undated') as fetched_log_odds_undated,
+        max(weight) filter (where kind = 'header_month') as header_month
     from staging.stg_date_priors
 ),
 
@@ -48,7 +49,7 @@ fetches as (
     -- article (no header in either reading, url, record date or dateline).
     select
         doc_id,
-        (fetched_at at time zone 'UTC')::date as fetched_day,
+        try_cast(fetched_at at time zone 'UTC' as date) as fetched_day,
         (epoch(fetched_at) % 86400) / 86400 as day_share,
         strftime(fetched_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as detail,
         doc_id not in (select doc_id from items) as is_unanchored
@@ -84,12 +85,39 @@ fetch_items as (
     from fetches,
         priors,
         unnest([0, 1]) as offsets (offset_days)
+),
+
+month_items as (
+    -- A header precise only to the month proposes no day, but confirms the candidates in its month.
+    select distinct
+        candidates.doc_id,
+        candidates.candidate_date,
+        'header_month' as evidence_kind,
+        priors.header_month as weight,
+        headers.header_date_raw as detail
+    from (
+        select
+            doc_id,
+            candidate_date
+        from items
+        union
+        select
+            doc_id,
+            candidate_date
+        from fetch_items
+    ) as candidates
+    join staging.stg_documents as headers
+        using (doc_id)
+    cross join priors
+    where headers.header_precision = 'month'
+        and year(candidates.candidate_date) = year(headers.header_date)
+        and month(candidates.candidate_date) = month(headers.header_date)
 )
 
 select
     doc_id, -- the article
     candidate_date, -- a date proposed as its publication date
-    evidence_kind, -- header, header_swapped, url, metadata, dateline, night or fetched_at
+    evidence_kind, -- header, header_swapped, url, metadata, dateline, night, fetched_at or header_month
     weight, -- prior weight of this kind of evidence (staging.stg_date_priors)
     detail -- the evidence as written
 from items
@@ -101,3 +129,11 @@ select
     weight,
     detail
 from fetch_items
+union all
+select
+    doc_id,
+    candidate_date,
+    evidence_kind,
+    weight,
+    detail
+from month_items

@@ -7,7 +7,7 @@
 with documents as (
     select
         doc_id,
-        coalesce(fetched_at, ingested_at)::date as seen_date
+        try_cast(coalesce(fetched_at, ingested_at) as date) as seen_date
     from staging.stg_documents
 ),
 
@@ -31,8 +31,8 @@ evidence as (
 
 early_dates_stated as (
     -- A date before 1990 from the header, url or metadata whose year the article's text states
-    -- ("... in 1987"); a bare 1970-01-01 is an empty timestamp, not a date. The opening 64 KB
-    -- are enough for a year and bound the work on a huge text.
+    -- ("... in 1987"); a bare 1970-01-01 is an empty timestamp, not a date. The opening
+    -- text_read_limit() characters are enough for a year and bound the work on a huge text.
     select distinct
         evidence.doc_id,
         evidence.candidate_date
@@ -42,7 +42,7 @@ early_dates_stated as (
     where evidence.candidate_date < date '1990-01-01'
         and evidence.evidence_kind in ('header', 'url', 'metadata')
         and regexp_matches(
-            left(stated.body_text, 65536), '\b' || year(evidence.candidate_date)::varchar || '\b'
+            left(stated.body_text, text_read_limit()), '\b' || year(evidence.candidate_date)::varchar || '\b'
         )
 ),
 
@@ -69,8 +69,11 @@ scored as (
         -- on the order rows are added in, which parallel execution varies (23 of 220k scores
         -- differed in the 4th decimal between two runs over the same rows of a 100k night), and
         -- break ties (0.1 + 0.7 < 0.8 as floats).
-        sum(plausible.weight::decimal(18, 6))
-            over (partition by plausible.doc_id, plausible.candidate_date)::double
+        try_cast(
+            sum(try_cast(plausible.weight as decimal(18, 6)))
+                over (partition by plausible.doc_id, plausible.candidate_date)
+            as double
+        )
             + text_support(
                 profiles.weekday_counts,
                 profiles.weekday_total,

@@ -7,7 +7,8 @@
 with texts as (
     select
         documents.doc_id,
-        concat_ws(e'\n\n', documents.title, documents.standfirst, parts.body) as text
+        -- The opening text_read_limit() characters: a bounded regexp however long the text.
+        left(concat_ws(e'\n\n', documents.title, documents.standfirst, parts.body), text_read_limit()) as text
     from staging.stg_documents as documents
     join intermediate.int_document_parts as parts
         using (doc_id)

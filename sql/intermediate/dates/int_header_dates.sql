@@ -6,17 +6,17 @@
 -- @incremental doc_id = build.new_documents.doc_id
 -- @grain doc_id, candidate_date, evidence_kind
 with documents as (
+    -- Only a header precise to the day proposes a date; its swapped reading is typed in staging.
     select
         doc_id,
         header_date_raw,
-        header_date,
-        regexp_extract(header_date_raw, '^(\d{4})-(\d{1,2})-(\d{1,2})$', ['year', 'first', 'second'])
-            as header_parts,
-        coalesce(fetched_at, ingested_at)::date as seen_date,
+        case when header_precision = 'day' then header_date end as header_date,
+        header_swapped_date,
+        try_cast(coalesce(fetched_at, ingested_at) as date) as seen_date,
         run_id,
-        header_date is not null
-            and day(header_date) <= 12
-            and day(header_date) <> month(header_date) as header_is_ambiguous
+        header_precision = 'day'
+        and day(header_date) <= 12
+        and day(header_date) <> month(header_date) as header_is_ambiguous
     from staging.stg_documents
     where doc_id in (select doc_id from build.new_documents)
 ),
@@ -41,11 +41,7 @@ ambiguous_readings as (
     select
         documents.doc_id,
         documents.header_date,
-        try_strptime(
-            documents.header_parts.year || '-' || documents.header_parts.second || '-'
-            || documents.header_parts.first,
-            '%Y-%m-%d'
-        )::date as swapped_date,
+        documents.header_swapped_date as swapped_date,
         windows.earliest,
         windows.latest,
         documents.run_id
@@ -73,10 +69,7 @@ readings as (
 
     select
         doc_id,
-        try_strptime(
-            header_parts.year || '-' || header_parts.second || '-' || header_parts.first,
-            '%Y-%m-%d'
-        )::date,
+        header_swapped_date,
         'header_swapped',
         -- Forced when the header is impossible or ruled out by the fetch (after the page was seen,
         -- plus a day of time zones: int_date_evidence drops it).
@@ -86,11 +79,7 @@ readings as (
         end,
         header_date_raw
     from documents
-    -- try_cast, not a cast beside the guard: DuckDB may evaluate the cast first, on a header
-    -- the pattern did not match ('' parts).
-    where header_parts.year <> ''
-        and try_cast(header_parts.first as integer) <> try_cast(header_parts.second as integer)
-        and try_cast(header_parts.second as integer) <= 12
+    where header_swapped_date is not null
 
     union all
 

@@ -44,7 +44,7 @@ lent_dates as (
         relatives.doc_id,
         case
             when profiles.first_mention_kind = 'relative'
-                then own.lead_event_date - profiles.first_relative_days::integer
+                then own.lead_event_date - try_cast(profiles.first_relative_days as integer)
             when profiles.first_mention_kind = 'weekday'
                 and isodow(own.lead_event_date) = profiles.first_iso_weekday
                 then own.lead_event_date

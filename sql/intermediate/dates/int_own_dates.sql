@@ -42,9 +42,9 @@ select
     date_confidence(best.best_score, best.runner_up_score) as own_confidence, -- 0-1, against its runner-up
     case
         when profiles.first_mention_kind = 'relative'
-            then best.own_date + profiles.first_relative_days::integer
+            then best.own_date + try_cast(profiles.first_relative_days as integer)
         when profiles.first_mention_kind = 'weekday'
-            then best.own_date - ((isodow(best.own_date) - profiles.first_iso_weekday + 7) % 7)::integer
+            then best.own_date - try_cast((isodow(best.own_date) - profiles.first_iso_weekday + 7) % 7 as integer)
         else best.own_date
     end as lead_event_date -- the day of the event the lead reports, from its first time expression
 from best

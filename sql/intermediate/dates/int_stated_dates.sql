@@ -7,11 +7,12 @@
 with documents as (
     select
         doc_id,
-        header_date,
+        -- The header as an anchor for the dateline's year: a month is close enough, a year is not.
+        case when header_precision in ('day', 'month') then header_date end as header_date,
         url,
         date_hint,
         dateline_date_text,
-        coalesce(fetched_at, ingested_at)::date as seen_date
+        try_cast(coalesce(fetched_at, ingested_at) as date) as seen_date
     from staging.stg_documents
     where doc_id in (select doc_id from build.new_documents)
 ),
@@ -19,13 +20,16 @@ with documents as (
 stated as (
     select
         doc_id,
-        coalesce(
-            try_strptime(
-                regexp_extract(url, '/((?:19|20)\d{2}/\d{1,2}/\d{1,2})(?:/|$)', 1), '%Y/%m/%d'
-            ),
-            try_strptime(regexp_extract(url, '\b((?:19|20)\d{2}-\d{2}-\d{2})\b', 1), '%Y-%m-%d'),
-            try_strptime(regexp_extract(url, '/((?:19|20)\d{6})/', 1), '%Y%m%d')
-        )::date as candidate_date,
+        try_cast(
+            coalesce(
+                try_strptime(
+                    regexp_extract(url, '/((?:19|20)\d{2}/\d{1,2}/\d{1,2})(?:/|$)', 1), '%Y/%m/%d'
+                ),
+                try_strptime(regexp_extract(url, '\b((?:19|20)\d{2}-\d{2}-\d{2})\b', 1), '%Y-%m-%d'),
+                try_strptime(regexp_extract(url, '/((?:19|20)\d{6})/', 1), '%Y%m%d')
+            )
+            as date
+        ) as candidate_date,
         'url' as evidence_kind,
         url as detail
     from documents
@@ -36,8 +40,8 @@ stated as (
     select
         doc_id,
         coalesce(
-            try_cast(date_hint as timestamptz)::date,
-            try_strptime(left(date_hint, 10), '%Y-%m-%d')::date
+            try_cast(try_cast(date_hint as timestamptz) as date),
+            try_cast(try_strptime(left(date_hint, 10), '%Y-%m-%d') as date)
         ),
         'metadata',
         date_hint
@@ -59,12 +63,15 @@ stated as (
             dateline_date_text,
             seen_date,
             coalesce(header_date, seen_date) as anchor,
-            coalesce(
-                try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%B %d %Y'),
-                try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%b %d %Y'),
-                try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%d %B %Y'),
-                try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%d %b %Y')
-            )::date as dated
+            try_cast(
+                coalesce(
+                    try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%B %d %Y'),
+                    try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%b %d %Y'),
+                    try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%d %B %Y'),
+                    try_strptime(replace(dateline_date_text, '.', '') || ' ' || candidate_year, '%d %b %Y')
+                )
+                as date
+            ) as dated
         from documents,
             unnest([
                 year(coalesce(header_date, seen_date)) - 1,

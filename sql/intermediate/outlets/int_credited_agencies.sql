@@ -23,7 +23,7 @@ select
         ),
         nullif(
             regexp_extract(
-                body,
+                left(body, text_read_limit()),
                 '(?:\(|told |/)(' || text_agencies() || ')\b',
                 1
             ),
