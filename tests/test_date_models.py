@@ -421,3 +421,25 @@ def test_date_mentions_are_read_from_the_opening_of_a_huge_text_only():
         },
     )
     assert [r["mention"] for r in rows] == ["on Monday"]
+
+
+def test_an_implausible_or_broken_header_is_flagged_in_the_article_not_published():
+    fetched = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+    texts = {
+        "epoch": " date 1970-01-01 PARIS: The minister said the plan would go ahead.",
+        "future": " date 2099-12-31 PARIS: The minister said the plan would go ahead today.",
+        "impossible": " date 2025-13-45 PARIS: The minister said the plan would go ahead soon.",
+        "fine": " date 2025-06-01 PARIS: The minister said on Sunday the plan would go ahead.",
+    }
+    conn = build_warehouse(
+        [document(text, source_id=name, fetched_at=fetched) for name, text in texts.items()]
+    )
+    rows = query(conn, "select source_id, published_date, header_problem from articles")
+    articles = {r["source_id"]: r for r in rows}
+    assert "before 1990" in articles["epoch"]["header_problem"]
+    assert "after the page was fetched" in articles["future"]["header_problem"]
+    assert articles["impossible"]["header_problem"] == "no such day"
+    assert articles["fine"]["header_problem"] is None
+    assert articles["fine"]["published_date"] == date(2025, 6, 1)
+    for name in ("epoch", "future", "impossible"):
+        assert articles[name]["published_date"] not in (date(1970, 1, 1), date(2099, 12, 31))

@@ -19,3 +19,7 @@ create or replace temp macro time_zone_days() as 1;
 -- article is a few thousand characters, and one 10 MB line read whole exhausted a night's memory.
 -- The body itself is kept whole.
 create or replace temp macro text_read_limit() as 65536;
+
+-- The earliest publication date a header, url or metadata may give unless the article's text
+-- states its year: earlier ones are mostly empty timestamps (1970-01-01) and archive stubs.
+create or replace temp macro earliest_news_date() as date '1990-01-01';

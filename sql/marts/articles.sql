@@ -24,6 +24,16 @@ with articles as (
         dates.date_confidence,
         documents.header_date_raw,
         case when documents.header_precision = 'day' then documents.header_date end as header_date,
+        case
+            when documents.header_problem is not null then documents.header_problem
+            when documents.header_date
+                > try_cast(coalesce(documents.fetched_at, documents.ingested_at) as date)
+                + time_zone_days()
+                then 'after the page was fetched: not used'
+            when documents.header_date < earliest_news_date()
+                and coalesce(dates.published_date <> documents.header_date, true)
+                then 'before 1990 and its year is not in the text: not used'
+        end as header_problem,
         left(groups.copy_group_doc_id, 16) as copy_group_id,
         groups.copy_group_size,
         left(stories.story_doc_id, 16) as story_id,
@@ -67,6 +77,7 @@ select
     date_source, -- which evidence decided published_date (see date_evidence)
     date_confidence, -- 0-1, how clearly that date beat the runner-up
     header_date_raw, -- the " date ..." header exactly as found
+    header_problem, -- why the header was not taken as it is written (no such day, after the page was fetched, before 1990...), null when it was
     case
         when published_date is null then 'undated'
         when date_source = 'header_ambiguous' then 'ambiguous'

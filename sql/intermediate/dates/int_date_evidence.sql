@@ -39,7 +39,7 @@ early_dates_stated as (
     from evidence
     join staging.stg_documents as stated
         using (doc_id)
-    where evidence.candidate_date < date '1990-01-01'
+    where evidence.candidate_date < earliest_news_date()
         and evidence.evidence_kind in ('header', 'url', 'metadata')
         and regexp_matches(
             left(stated.body_text, text_read_limit()), '\b' || year(evidence.candidate_date)::varchar || '\b'
@@ -55,7 +55,7 @@ plausible as (
         using (doc_id)
     where evidence.candidate_date <= documents.seen_date + time_zone_days()
         and (
-            evidence.candidate_date >= date '1990-01-01'
+            evidence.candidate_date >= earliest_news_date()
             or (evidence.doc_id, evidence.candidate_date) in (
                 select (doc_id, candidate_date) from early_dates_stated
             )
