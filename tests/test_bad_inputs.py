@@ -115,7 +115,7 @@ def test_a_file_that_becomes_a_pipe_after_listing_is_refused_without_hanging(
     (raw / "gone.txt").write_text("this one vanishes")
     listed = (listed[0] + [raw.resolve() / "gone.txt"], listed[1])
     (raw / "gone.txt").unlink()
-    monkeypatch.setattr(copydesk.ingest.commit, "list_raw_files", lambda _: listed)
+    monkeypatch.setattr(copydesk.ingest.commit, "list_raw_files", lambda *_: listed)
     started = time.monotonic()
     report = ingest(raw, lake, "run-1")
     assert time.monotonic() - started < 5
