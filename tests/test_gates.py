@@ -339,3 +339,25 @@ def test_table_counts_compare_each_table_with_the_build_and_the_published_file(t
     # The published file is detached again.
     attached = conn.execute("select database_name from duckdb_databases() where not internal")
     assert attached.fetchall() == [("memory",)]
+
+
+def test_stories_merging_may_shrink_a_derived_mart_but_losing_articles_stops_the_night(
+    tmp_path, quality
+):
+    # A night's article can bridge two stories into one: fct_stories, copy_pairs, date_evidence
+    # and dim_outlets may lose rows when nothing was lost. A mart of one row per input may not.
+    published = tmp_path / "published.duckdb"
+    with duckdb.connect(str(published)) as old:
+        old.execute("create table main.articles as select range as id from range(5)")
+        old.execute("create table main.fct_stories as select range as id from range(5)")
+    conn = duckdb.connect()
+    conn.execute("create table main.articles as select range as id from range(6)")
+    conn.execute("create table main.fct_stories as select range as id from range(3)")
+    record_table_counts(conn, {"main.articles": 6, "main.fct_stories": 3}, published)
+    suite = next(s for s in load_suites() if s["name"] == "table_counts")
+    assert quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run").passed
+
+    conn.execute("create or replace table main.articles as select range as id from range(3)")
+    record_table_counts(conn, {"main.articles": 3, "main.fct_stories": 3}, published)
+    counts = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
+    assert [o.column for o in counts.failed_critical] == ["shrink_share"]
