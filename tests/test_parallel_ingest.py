@@ -119,7 +119,9 @@ def test_ingest_on_a_dask_cluster_gives_the_one_process_lake_and_report(
         assert (first.documents_new, first.quarantine_new) == (1, 1)
     single = ingest(raw, lakes["one-process"], "night-2", now=NOW)
     address = dask_cluster.scheduler_address
-    settings = Settings(raw_dir=raw, data_dir=tmp_path / "dask", task_runner=address)
+    settings = Settings(
+        raw_dir=raw, data_dir=tmp_path / "dask", task_runner=address, settle_seconds=0
+    )
     parallel = ingest_raw_dumps(settings, "night-2", NOW)
 
     assert len(plan_batches(list_raw_files(raw)[0])) == 5
