@@ -295,9 +295,46 @@ def published(tmp_path_factory, prefect_server):
         " date 2025-06-02 PARIS: Officials said <b>Monday</b> the talks were over.\n\n"
         f"{SCRIPT}\n\nThe talks would resume <i>next week</i>, they said."
     )
+    # The inputs that each cost a night once (issue 14), among the good ones.
+    for name, header in HOSTILE_HEADERS.items():
+        (raw / name).write_text(f" date {header} ISTANBUL: " + body[:1500] + f" {name}")
+    (raw / "one-line-10mb.txt").write_text(" date 2025-06-02 " + "word " * (2 * 1024 * 1024))
+    (raw / "zipped.txt.gz").write_bytes(gzip.compress(("Zipped. " + body[:1500]).encode()))
+    (raw / "feed.jsonl").write_text(json.dumps({"id": "feed-1", "text": body[:900]}) + "\n{cut")
+    (raw / "loop-a.txt").symlink_to(raw / "loop-b.txt")
+    (raw / "loop-b.txt").symlink_to(raw / "loop-a.txt")
+    (raw / "dangling.txt").symlink_to(raw / "never-written.txt")
+    (raw / "outside.txt").symlink_to(SEEDS_DIR / "000_26e8e96977f2cfc8.txt")
+    (raw / "arriving.txt.part").write_text("half a")
+    (raw / ".hidden.txt").write_text("an editor's backup")
     summary = nightly(raw_dir=str(raw), data_dir=str(root / "data"))
     assert summary.status == "published"
     return root / "data", summary
+
+
+HOSTILE_HEADERS = {
+    "month-only.txt": "2025-06",
+    "slashed.txt": "06/02/2025",
+    "word.txt": "yesterday",
+    "bad-time.txt": "2025-06-02T25:61:00+25:00",
+    "epoch.txt": "1970-01-01",
+    "two-headers.txt": "2025-06-02\n date 2025-06-03",
+}
+
+
+def test_every_input_of_a_hostile_night_is_in_the_ledger_with_its_outcome(published):
+    data, summary = published
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        ledger = query(conn, "select source_id, outcome, reason, ended_as from inputs")
+    outcome = {row["source_id"]: (row["outcome"], row["ended_as"]) for row in ledger}
+    assert len(outcome) == len(ledger)  # one row each
+    for name in [*HOSTILE_HEADERS, "one-line-10mb.txt", "zipped.txt.gz", "feed-1"]:
+        assert outcome[name] == ("accepted", "article"), name
+    assert outcome["feed.jsonl:2"] == ("quarantined", "quarantine")
+    for name in ("loop-a.txt", "loop-b.txt", "dangling.txt", "outside.txt", ".hidden.txt"):
+        assert outcome[name] == ("skipped", "skip"), name
+    assert outcome["arriving.txt.part"] == ("skipped", "skip")
+    assert sum(summary.inputs.values()) == len(ledger)
 
 
 def articles(data):
