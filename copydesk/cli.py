@@ -310,7 +310,7 @@ def command_dashboard(args) -> int:
 def command_serve(args) -> int:
     from dataclasses import replace
 
-    from flows.schedule import ScheduleError, serve_nightly
+    from flows.schedule import ScheduleError, ServeRefused, serve_nightly
 
     settings = Settings.from_env(args.raw, args.data)
     settings = replace(
@@ -320,7 +320,7 @@ def command_serve(args) -> int:
     )
     try:
         serve_nightly(settings, args.name)
-    except ScheduleError as error:
+    except (ScheduleError, ServeRefused) as error:
         print(f"copydesk serve: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

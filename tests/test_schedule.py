@@ -2,10 +2,12 @@
 zone, a triggered run completes, and prefect.yaml declares the same deployment."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import duckdb
@@ -104,3 +106,86 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.mark.slow  # a real Prefect server and a wait for the next minute: about two minutes
+def test_serve_without_an_api_url_starts_a_server_whose_schedule_fires(tmp_path):
+    import httpx
+
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(SEEDS_DIR, raw)
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update(
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
+        PREFECT_RUNNER_POLL_FREQUENCY="1",
+    )
+    command = [sys.executable, "-m", "copydesk.cli", "serve", "--raw", str(raw)]
+    command += ["--data", str(data), "--cron", "* * * * *"]
+    serving = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(serving.stdout), daemon=True)
+    reader.start()
+    api = None
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not (data / "warehouse.duckdb").exists():
+            assert serving.poll() is None, "".join(output)
+            time.sleep(1)
+        assert (data / "warehouse.duckdb").exists(), "".join(output)
+        (api,) = re.findall(r"its UI is at (http://127\.0\.0\.1:\d+)", "".join(output))
+        runs = httpx.post(f"{api}/api/flow_runs/filter", json={}, timeout=10).json()
+        fired = [run for run in runs if run["auto_scheduled"]]
+        assert fired, runs  # created by the server's scheduler, not triggered by hand
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(
+            run["state_type"] == "COMPLETED"
+            for run in httpx.post(f"{api}/api/flow_runs/filter", json={}, timeout=10).json()
+            if run["id"] == fired[0]["id"]
+        ):
+            time.sleep(1)
+        with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+            assert conn.execute("select count(*) from articles").fetchall() == [(5,)]
+        assert (data / "prefect" / "prefect.db").exists()  # its state lives under the data folder
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        try:
+            serving.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serving.kill()
+            serving.wait()
+    # Stopping serve stopped the server it started.
+    if api:
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{api}/api/health", timeout=2)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_nights_missed_while_nothing_served_become_one_catch_up_run(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    from flows.schedule import cancel_missed_runs, nightly_deployment
+
+    settings = Settings(raw_dir=tmp_path / "raw", data_dir=tmp_path / "data")
+    name = "copydesk-missed-nights"
+    deployment_id = nightly_deployment(settings, name).apply()
+    now = datetime.now(UTC)
+    with get_client(sync_client=True) as client:
+        missed = [
+            client.create_flow_run_from_deployment(
+                deployment_id, state=Scheduled(scheduled_time=now - timedelta(days=days))
+            ).id
+            for days in (3, 2, 1)
+        ]
+        assert cancel_missed_runs(f"{FLOW_NAME}/{name}") == 2
+        states = {run_id: client.read_flow_run(run_id).state for run_id in missed}
+    assert [states[run_id].type.value for run_id in missed] == [
+        "CANCELLED",
+        "CANCELLED",
+        "SCHEDULED",
+    ]
+    assert "catch-up" in states[missed[0]].message
