@@ -86,4 +86,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf data/lake data/quality data/warehouse*.duckdb* data/.warehouse.* data/.copydesk.lock
+	rm -rf data/lake data/quality data/prefect data/warehouse*.duckdb* data/.warehouse.* data/.copydesk.lock
