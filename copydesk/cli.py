@@ -57,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--name", default="copydesk-nightly", help="the deployment's name")
 
+    status = commands.add_parser(
+        "status",
+        help="the last run, the published warehouse's age and the next scheduled run;"
+        " exit 1 when unhealthy",
+    )
+    status.add_argument("--data", help="data folder holding the lake and warehouse.duckdb")
+    status.add_argument(
+        "--name", default="copydesk-nightly", help="the deployment whose next run to show"
+    )
+
     rollback = commands.add_parser(
         "rollback", help="restore the previous warehouse generation (again: undo the rollback)"
     )
@@ -82,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "sql": command_sql,
         "schema": command_schema,
         "rollback": command_rollback,
+        "status": command_status,
         "serve": command_serve,
         "dashboard": command_dashboard,
         "synth": command_synth,
@@ -326,6 +337,14 @@ def command_serve(args) -> int:
     except KeyboardInterrupt:
         print("copydesk serve: stopped", file=sys.stderr)
     return 0
+
+
+def command_status(args) -> int:
+    from copydesk.status import status
+
+    report = status(Settings.from_env(data_dir=args.data), f"nightly/{args.name}")
+    print("\n".join(report.lines))
+    return 1 if report.problems else 0
 
 
 def command_rollback(args) -> int:

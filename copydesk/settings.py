@@ -48,6 +48,8 @@ class Settings:
     # may still be writing it under its final name.
     settle_seconds: float = 60
     allow_shrink: bool = False  # the operator means tonight's tables to lose published rows
+    notify: str = ""  # a command (run without a shell) or an http(s) URL told of a failed night
+    max_age_hours: float = 36  # `copydesk status` calls an older published warehouse unhealthy
 
     @classmethod
     def from_env(
@@ -80,6 +82,8 @@ class Settings:
                 os.environ.get("COPYDESK_SETTLE_SECONDS") or defaults.settle_seconds
             ),
             allow_shrink=switched_on("COPYDESK_ALLOW_SHRINK"),
+            notify=notify_choice(os.environ.get("COPYDESK_NOTIFY", "")),
+            max_age_hours=float(os.environ.get("COPYDESK_MAX_AGE_HOURS") or defaults.max_age_hours),
         )
 
     @property
@@ -155,6 +159,21 @@ def task_runner_choice(value: str) -> str:
         f"COPYDESK_TASK_RUNNER={value!r}: expected threads, processes, dask,"
         " or a Dask scheduler address (dask://host:port, tcp://host:port)"
     )
+
+
+def notify_choice(value: str) -> str:
+    """COPYDESK_NOTIFY, checked now: a URL, or a command line that splits into words."""
+    value = value.strip()
+    if value and not value.startswith(("http://", "https://")):
+        import shlex
+
+        try:
+            shlex.split(value)
+        except ValueError as error:
+            raise ValueError(
+                f"COPYDESK_NOTIFY={value!r}: expected an http(s) URL or a command ({error})"
+            ) from None
+    return value
 
 
 def memory_limit_choice(value: str) -> str:

@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from copydesk.ingest.listing import list_raw_files
+from copydesk.notify import failure_notice, send
 from copydesk.progress import current as current_progress
 from copydesk.quality.gates import (
     GateFailed,
@@ -25,6 +26,7 @@ from copydesk.warehouse.models import load_models
 from copydesk.warehouse.plan import NightPlan
 from copydesk.warehouse.publishing import publish_generation
 from copydesk.warehouse.runs import (
+    RunLocked,
     RunRefused,
     RunSummary,
     new_run_id,
@@ -41,9 +43,21 @@ def nightly(
 ) -> RunSummary:
     """Ingest the raw dumps, build (or update) and check every layer, and publish the warehouse."""
     settings = Settings.from_env(raw_dir, data_dir, full_rebuild)
-    logger = get_run_logger()
     started_at = datetime.now(UTC)
     summary = RunSummary(run_id=new_run_id(started_at), started_at=started_at)
+    try:
+        return run_night(settings, summary)
+    except RunLocked:
+        raise  # the run holding the lock is tonight's, and reports its own outcome
+    except Exception as error:
+        report_failure(settings, summary, error)
+        raise
+
+
+def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
+    """The night itself: refuse it, or plan, ingest, build, check and publish under the lock."""
+    logger = get_run_logger()
+    started_at = summary.started_at
     refuse_without_input(settings)
     refuse_without_suites(settings)
     progress = current_progress()
@@ -120,6 +134,22 @@ def nightly(
             summary.quality_report = str(QualityContext(settings.quality_dir).build_docs())
             summary.dashboard = build_dashboard_logged(settings, logger)
     return summary
+
+
+def report_failure(settings: Settings, summary: RunSummary, error: Exception) -> None:
+    """Tell COPYDESK_NOTIFY that the night failed or was refused; a notifier that fails is a
+    warning, never an error over the night's own."""
+    if not settings.notify:
+        return
+    logger = get_run_logger()
+    try:
+        problem = send(settings.notify, failure_notice(settings, summary, error))
+    except Exception as unexpected:  # the night's own error is the one to raise
+        problem = f"COPYDESK_NOTIFY not told: {unexpected!r}"
+    if problem:
+        logger.warning(problem)
+    else:
+        logger.info("told COPYDESK_NOTIFY that run %s did not publish", summary.run_id)
 
 
 def refuse_without_input(settings: Settings) -> None:

@@ -45,6 +45,10 @@ class RunRefused(RuntimeError):
     """The run cannot start: another run holds the lock, or there is no input."""
 
 
+class RunLocked(RunRefused):
+    """Another run holds the lock: that run is the night, and reports its own outcome."""
+
+
 @dataclass
 class RunSummary:
     """What a run did, printed at the end and stored in the runs table."""
@@ -110,7 +114,7 @@ def run_lock(settings: Settings):
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise RunRefused(
+            raise RunLocked(
                 f"another Copydesk run is in progress ({holder}); not starting a second writer"
             ) from None
         handle.truncate(0)
