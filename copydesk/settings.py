@@ -135,6 +135,11 @@ class Settings:
         return self.data_dir / "quality"
 
     @property
+    def served_api_path(self) -> Path:
+        """Where `copydesk serve` writes the API address of the Prefect server it started."""
+        return self.data_dir / "prefect" / "api-url"
+
+    @property
     def lock_path(self) -> Path:
         return self.data_dir / ".copydesk.lock"
 

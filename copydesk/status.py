@@ -108,7 +108,7 @@ def status(settings: Settings, deployment: str, now: datetime | None = None) -> 
             f" COPYDESK_MAX_AGE_HOURS={settings.max_age_hours:g} h ({age:.1f} h)"
         )
 
-    report.lines.append("next run   " + next_run(deployment, now))
+    report.lines.append("next run   " + next_run(deployment, now, served_api(settings)))
     report.lines.append(
         "status     "
         + ("unhealthy: " + "; ".join(report.problems) if report.problems else "healthy")
@@ -116,12 +116,20 @@ def status(settings: Settings, deployment: str, now: datetime | None = None) -> 
     return report
 
 
-def next_run(deployment: str, now: datetime) -> str:
+def served_api(settings: Settings) -> str:
+    """The API of the Prefect server a running `copydesk serve` started, if one is running."""
+    try:
+        return settings.served_api_path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def next_run(deployment: str, now: datetime, served: str = "") -> str:
     """The deployment's next scheduled flow run, asked of the Prefect API named by
-    PREFECT_API_URL; best effort, never an error."""
-    api = os.environ.get("PREFECT_API_URL", "").rstrip("/")
+    PREFECT_API_URL, else of the server `copydesk serve` started; best effort, never an error."""
+    api = (os.environ.get("PREFECT_API_URL") or served).rstrip("/")
     if not api:
-        return "no schedule known (PREFECT_API_URL is not set)"
+        return "no schedule known (PREFECT_API_URL is not set and copydesk serve is not running)"
     try:
         found = prefect_api(api, f"/deployments/name/{deployment}")
         runs = prefect_api(

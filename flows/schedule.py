@@ -125,9 +125,12 @@ def prefect_api(settings: Settings) -> Iterator[str]:
             f" its UI is at {url.removesuffix('/api')}",
             flush=True,
         )
+        # For `copydesk status`, which has no other way to find this server's port.
+        settings.served_api_path.write_text(url + "\n", encoding="utf-8")
         with temporary_settings({PREFECT_API_URL: url}):
             yield url
     finally:
+        settings.served_api_path.unlink(missing_ok=True)
         stop_process_group(server)
 
 

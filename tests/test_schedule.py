@@ -135,6 +135,15 @@ def test_serve_without_an_api_url_starts_a_server_whose_schedule_fires(tmp_path)
             time.sleep(1)
         assert (data / "warehouse.duckdb").exists(), "".join(output)
         (api,) = re.findall(r"its UI is at (http://127\.0\.0\.1:\d+)", "".join(output))
+        # `copydesk status` finds the server serve started, and the next minute's run on it.
+        status = subprocess.run(
+            [sys.executable, "-m", "copydesk.cli", "status", "--data", str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert re.search(r"next run   \d{4}-\d\d-\d\d \d\d:\d\d UTC", status.stdout), status
         runs = httpx.post(f"{api}/api/flow_runs/filter", json={}, timeout=10).json()
         fired = [run for run in runs if run["auto_scheduled"]]
         assert fired, runs  # created by the server's scheduler, not triggered by hand
