@@ -135,9 +135,14 @@ class Settings:
         return self.data_dir / "quality"
 
     @property
+    def prefect_home(self) -> Path:
+        """PREFECT_HOME of the Prefect server `copydesk serve` starts: its database and log."""
+        return self.data_dir / "prefect"
+
+    @property
     def served_api_path(self) -> Path:
         """Where `copydesk serve` writes the API address of the Prefect server it started."""
-        return self.data_dir / "prefect" / "api-url"
+        return self.prefect_home / "api-url"
 
     @property
     def lock_path(self) -> Path:

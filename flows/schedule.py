@@ -104,7 +104,7 @@ def prefect_api(settings: Settings) -> Iterator[str]:
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
-    home = settings.data_dir / "prefect"
+    home = settings.prefect_home
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"

@@ -25,6 +25,7 @@ from copydesk.ingest.lake import (
 )
 from copydesk.ingest.listing import list_raw_files, log_name, printable_name, relative
 
+FILE_SOURCES = pa.schema([("source_id", pa.string()), ("source_path", pa.string())])
 UNCHANGED = "read by an earlier night: same path, size and modification time"
 DUPLICATE = "same text as a document already in the lake (doc_id)"
 
@@ -149,19 +150,9 @@ class IngestCommit:
 
     def record_files(self, paths: list[str], outcome: str, reasons: list[str]) -> None:
         """Ledger rows for files never read tonight (skipped, unchanged): one per file."""
-        self.inputs.add(
-            pa.table(
-                {
-                    "run_id": [self.run_id] * len(paths),
-                    "source_id": paths,
-                    "source_path": paths,
-                    "outcome": [outcome] * len(paths),
-                    "reason": reasons,
-                    "doc_id": pa.nulls(len(paths), pa.string()),
-                },
-                schema=INPUTS_SCHEMA,
-            )
-        )
+        files = pa.table({"source_id": paths, "source_path": paths}, schema=FILE_SOURCES)
+        outcomes = pa.array([outcome] * len(paths), pa.string())
+        self.record_records(files, outcomes, pa.array(reasons, pa.string()))
 
     def record_records(self, rows: pa.Table, outcomes: pa.Array, reasons: pa.Array) -> None:
         """Ledger rows for records read tonight: one per document candidate or bad record."""

@@ -32,7 +32,7 @@ with articles as (
                 then 'after the page was fetched: not used'
             when documents.header_date < earliest_news_date()
                 and coalesce(dates.published_date <> documents.header_date, true)
-                then 'before 1990 and its year is not in the text: not used'
+                then 'before 1990: not used'
         end as header_problem,
         left(groups.copy_group_doc_id, 16) as copy_group_id,
         groups.copy_group_size,
