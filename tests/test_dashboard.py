@@ -644,3 +644,5 @@ def test_the_gate_grid_shows_each_suite_over_the_runs(nights):
         rows["articles"],
     )
     assert not_run >= 1
+    # The last night failed, so each gate's details are open below the grid.
+    assert '<details id="gate-details" open>' in html

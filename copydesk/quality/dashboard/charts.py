@@ -112,7 +112,7 @@ def stacked_chart(
     series: list[tuple[str, str, str]],
     *,
     what: str,
-    plot_width: int = 900,
+    plot_width: int = 840,
     height: int = 240,
 ) -> dict:
     """Stacked columns, one per bin: bins have label, short (a tick label or None) and values
@@ -161,13 +161,13 @@ def stacked_chart(
         )
         if item.get("short") and index % label_every == 0:
             labels.append({"text": item["short"], "x": x, "y": top + plot + 14})
-    width = round(left + 4 + len(bins) * step + 10)
+    plot_right = round(left + 4 + len(bins) * step + 4)
     return {
         "kind": "stacked",
-        "width": max(width, 320),
+        "width": max(plot_right + 56, 320),  # room for the last tick label
         "height": height,
         "plot_left": left,
-        "plot_right": width - 6,
+        "plot_right": plot_right,
         "plot_top": top,
         "plot_height": plot,
         "axis_y": top + plot,
