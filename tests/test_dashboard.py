@@ -644,5 +644,11 @@ def test_the_gate_grid_shows_each_suite_over_the_runs(nights):
         rows["articles"],
     )
     assert not_run >= 1
+    # The published night's record holds its publish gate's verdicts too, and the grid shows them.
+    published = lake_runs(nights, "run_id, gates", "where status = 'published'")[0]
+    publish_stage = {g["suite"] for g in json.loads(published[1]) if g["stage"] == "publish"}
+    assert publish_stage == {"runs", "table_counts"}
+    for suite in publish_stage:
+        assert re.search(rf'<td class="gate-passed" data-run="{published[0]}"', rows[suite])
     # The last night failed, so each gate's details are open below the grid.
     assert '<details id="gate-details" open>' in html
