@@ -43,7 +43,7 @@ print(json.dumps({"version": duckdb.__version__, "answers": answers}))
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # session: resolved before the published warehouse is built
 def old_client():
     if not OLD_CLIENT.exists():
         message = f"DuckDB 1.x client missing ({OLD_CLIENT}); `make compat` builds it"
@@ -65,7 +65,7 @@ def ask_old_client(client, database) -> dict:
     return json.loads(done.stdout)
 
 
-def test_published_warehouse_opens_read_only_in_duckdb_1(published_seeds, old_client):
+def test_published_warehouse_opens_read_only_in_duckdb_1(old_client, published_seeds):
     warehouse = Settings(data_dir=published_seeds).warehouse_path
     told = ask_old_client(old_client, warehouse)
     assert told["version"].startswith("1.1.")
