@@ -44,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         "--markdown", action="store_true", help="print the reference page docs/warehouse.md"
     )
 
+    export = commands.add_parser(
+        "export", help="write the marts as Parquet (zstd, a folder per table) for other tools"
+    )
+    export.add_argument("--data", help="data folder holding warehouse.duckdb")
+    export.add_argument(
+        "--out", type=Path, help="export folder (default data/export or $COPYDESK_EXPORT_DIR)"
+    )
+    export.add_argument("--tables", nargs="+", metavar="TABLE", help="these marts only")
+
     serve = commands.add_parser(
         "serve", help="serve the nightly run as a Prefect deployment on a schedule, until stopped"
     )
@@ -91,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": command_run,
         "sql": command_sql,
         "schema": command_schema,
+        "export": command_export,
         "rollback": command_rollback,
         "status": command_status,
         "serve": command_serve,
@@ -375,6 +385,23 @@ def command_schema(args) -> int:
         print(f"\n{table.name}\n  {table.comment}")
         for column in table.columns:
             print(f"    {column.name:<22} {column.type:<12} {column.comment}")
+    return 0
+
+
+def command_export(args) -> int:
+    from copydesk.warehouse.export import ExportRefused, export_marts
+
+    settings = Settings.from_env(data_dir=args.data)
+    try:
+        out, manifest = export_marts(settings, args.out, args.tables)
+    except ExportRefused as refused:
+        print(f"copydesk export: {refused}", file=sys.stderr)
+        return 2
+    print(f"exported run {manifest.run_id}'s marts to {out} (manifest.json)")
+    for name, table in manifest.tables.items():
+        partitions = f", by {table.partitioned_by}" if table.partitioned_by else ""
+        files = f"{len(table.files)} file{'s' if len(table.files) != 1 else ''}"
+        print(f"  {name:<18} {table.rows:>9} rows  {files}{partitions}")
     return 0
 
 

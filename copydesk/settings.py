@@ -50,6 +50,8 @@ class Settings:
     allow_shrink: bool = False  # the operator means tonight's tables to lose published rows
     notify: str = ""  # a command (run without a shell) or an http(s) URL told of a failed night
     max_age_hours: float = 36  # `copydesk status` calls an older published warehouse unhealthy
+    export_at_publish: bool = False  # write the marts as Parquet after every publish
+    export_dir: Path | None = None  # where `copydesk export` writes; None: data/export
 
     @classmethod
     def from_env(
@@ -84,6 +86,13 @@ class Settings:
             allow_shrink=switched_on("COPYDESK_ALLOW_SHRINK"),
             notify=notify_choice(os.environ.get("COPYDESK_NOTIFY", "")),
             max_age_hours=float(os.environ.get("COPYDESK_MAX_AGE_HOURS") or defaults.max_age_hours),
+            export_at_publish=switched_on("COPYDESK_EXPORT"),
+            export_dir=(
+                # absolute(), not resolve(): the folder is a link to swap, not to follow
+                Path(os.environ["COPYDESK_EXPORT_DIR"]).absolute()
+                if os.environ.get("COPYDESK_EXPORT_DIR")
+                else None
+            ),
         )
 
     @property
@@ -129,6 +138,11 @@ class Settings:
     @property
     def previous_warehouse_path(self) -> Path:
         return self.data_dir / "warehouse.previous.duckdb"
+
+    @property
+    def export_path(self) -> Path:
+        """The marts as Parquet (`copydesk export`, COPYDESK_EXPORT): a link to its generation."""
+        return self.export_dir or self.data_dir / "export"
 
     @property
     def quality_dir(self) -> Path:
