@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from copydesk.ingest.fields import parse_field_map
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -50,6 +52,8 @@ class Settings:
     allow_shrink: bool = False  # the operator means tonight's tables to lose published rows
     notify: str = ""  # a command (run without a shell) or an http(s) URL told of a failed night
     max_age_hours: float = 36  # `copydesk status` calls an older published warehouse unhealthy
+    # A feed's own names for record fields, tried before the aliases (copydesk/ingest/fields.py).
+    field_map: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(
@@ -84,6 +88,7 @@ class Settings:
             allow_shrink=switched_on("COPYDESK_ALLOW_SHRINK"),
             notify=notify_choice(os.environ.get("COPYDESK_NOTIFY", "")),
             max_age_hours=float(os.environ.get("COPYDESK_MAX_AGE_HOURS") or defaults.max_age_hours),
+            field_map=parse_field_map(os.environ.get("COPYDESK_FIELD_MAP", "")),
         )
 
     @property
