@@ -220,6 +220,35 @@ def test_the_prompt_stops_at_quit_and_a_single_piped_query_needs_no_semicolon(pu
     assert (one.returncode, json.loads(one.stdout)) == (0, [{"b": 3}])
 
 
+def test_on_a_terminal_sql_without_a_query_prompts_until_quit(published):
+    import os
+    import pty
+
+    terminal, side = pty.openpty()
+    command = [sys.executable, "-m", "copydesk.cli", "sql", "--data", str(published)]
+    process = subprocess.Popen(command, stdin=side, stdout=side, stderr=side, close_fds=True)
+    os.close(side)
+    os.write(terminal, b"select count(*)\n  as n from articles;\nselect nope;\n.quit\n")
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the command exited: its side of the terminal is closed
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(terminal)
+    text = screen.decode().replace("\r", "")
+    assert process.wait() == 0  # a mistake typed at the prompt is no failure of the command
+    assert "statement with ';'" in text and "read-only" in text  # the banner
+    assert text.count("copydesk> ") == 3 and "   ...> " in text
+    assert (
+        "\nbigint\n------\n5 " in text
+        and 'copydesk sql: Binder Error: Referenced column "nope"' in text
+    )
+
+
 def test_a_malformed_setting_stops_run_and_serve_before_they_start(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COPYDESK_FIELD_MAP", "text")
     for command in ("run", "serve"):
