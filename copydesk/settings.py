@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from copydesk.ingest.fields import parse_field_map
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -52,6 +54,8 @@ class Settings:
     max_age_hours: float = 36  # `copydesk status` calls an older published warehouse unhealthy
     export_at_publish: bool = False  # write the marts as Parquet after every publish
     export_dir: Path | None = None  # where `copydesk export` writes; None: data/export
+    # A feed's own names for record fields, tried before the aliases (copydesk/ingest/fields.py).
+    field_map: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(
@@ -93,6 +97,7 @@ class Settings:
                 if os.environ.get("COPYDESK_EXPORT_DIR")
                 else None
             ),
+            field_map=parse_field_map(os.environ.get("COPYDESK_FIELD_MAP", "")),
         )
 
     @property
