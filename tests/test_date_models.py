@@ -443,3 +443,122 @@ def test_an_implausible_or_broken_header_is_flagged_in_the_article_not_published
     assert articles["fine"]["published_date"] == date(2025, 6, 1)
     for name in ("epoch", "future", "impossible"):
         assert articles[name]["published_date"] not in (date(1970, 1, 1), date(2099, 12, 31))
+
+
+PRIORS = [
+    {"kind": "copy_group", "weight": 0.8},
+    {"kind": "story", "weight": 0.5},
+]
+
+
+def profile(doc_id: str, weekdays: dict[int, int] | None = None, month_days=None) -> dict:
+    """An int_date_profiles row: weekday mentions by ISO weekday, stated month-days, no lead."""
+    counts = [(weekdays or {}).get(day, 0) for day in range(1, 8)]
+    return {
+        "doc_id": doc_id,
+        "weekday_counts": counts,
+        "weekday_total": sum(counts),
+        "month_days": month_days or [{"month": 1, "day": 1, "year": 1990}][:0],
+        "months": [],
+        "first_mention_kind": None,
+        "first_relative_days": None,
+        "first_iso_weekday": None,
+    }
+
+
+def lent(relatives: dict[str, tuple], borrower=None, own_candidates=()) -> list[tuple]:
+    """int_lent_dates for one borrower "b": relatives maps a doc_id to (relation, own date,
+    confidence); returns (date, kind, weight) rows."""
+    own = [
+        {"doc_id": doc, "own_date": day, "own_confidence": conf, "lead_event_date": day}
+        for doc, (_, day, conf) in relatives.items()
+    ]
+    rows = run_model(
+        "intermediate.int_lent_dates",
+        {
+            "intermediate.int_copy_pairs": [
+                {"doc_a": "b", "doc_b": doc}
+                for doc, (rel, _, _) in relatives.items()
+                if rel == "copy"
+            ]
+            or [{"doc_a": "x", "doc_b": "y"}],
+            "intermediate.int_story_pairs": [
+                {"doc_a": "b", "doc_b": doc}
+                for doc, (rel, _, _) in relatives.items()
+                if rel == "story"
+            ]
+            or [{"doc_a": "x", "doc_b": "y"}],
+            "intermediate.int_own_dates": own
+            + [
+                {"doc_id": "b", "own_date": day, "own_confidence": 0.5, "lead_event_date": day}
+                for day in own_candidates[:1]
+            ],
+            "staging.stg_documents": [
+                {"doc_id": doc, "source_id": f"src-{doc}"} for doc in ["b", *relatives]
+            ],
+            "intermediate.int_date_profiles": [borrower or profile("b")],
+            "intermediate.int_date_candidates": [
+                {"doc_id": "b", "candidate_date": day, "evidence_kind": "fetched_at"}
+                for day in own_candidates
+            ]
+            or [{"doc_id": "x", "candidate_date": date(2025, 1, 1), "evidence_kind": "url"}],
+            "staging.stg_date_priors": PRIORS,
+        },
+    )
+    return sorted((r["candidate_date"], r["evidence_kind"], r["weight"]) for r in rows)
+
+
+def test_one_verified_copy_outranks_eight_story_neighbours():
+    x, y = date(2023, 5, 2), date(2025, 6, 2)
+    relatives = {f"s{i}": ("story", x, 0.9) for i in range(8)}
+    relatives["c"] = ("copy", y, 0.7)
+    assert lent(relatives) == [(y, "copy_group", 0.56)]
+
+
+def test_story_votes_are_not_summed_the_strongest_neighbour_counts():
+    x, z = date(2025, 6, 1), date(2025, 6, 2)
+    relatives = {f"s{i}": ("story", x, 0.7) for i in range(3)}
+    relatives["t"] = ("story", z, 0.9)
+    assert lent(relatives) == [(x, "story", 0.35), (z, "story", 0.45)]
+
+
+def test_a_lent_date_against_the_borrowers_weekdays_loses_to_its_own_dates():
+    # The borrower says "on Monday" and was fetched Tuesday 3 June: its copy's Friday 30 May
+    # names no day the text points to, so the copy lends nothing.
+    friday, monday, tuesday = date(2025, 5, 30), date(2025, 6, 2), date(2025, 6, 3)
+    says_monday = profile("b", weekdays={1: 2})
+    assert lent({"c": ("copy", friday, 0.9)}, says_monday, own_candidates=(tuesday, monday)) == []
+    assert lent({"c": ("copy", monday, 0.9)}, says_monday, own_candidates=(tuesday, monday)) == [
+        (monday, "copy_group", 0.72)
+    ]
+
+
+def test_a_lent_date_against_the_borrowers_month_days_loses_to_another_relative():
+    # "held on May 16": a story neighbour of another event, in November, gives way to a weaker
+    # one of May 17.
+    says_may_16 = profile("b", month_days=[{"month": 5, "day": 16, "year": None}])
+    relatives = {
+        "far": ("story", date(2022, 11, 20), 0.95),
+        "near": ("story", date(2025, 5, 17), 0.65),
+    }
+    assert lent(relatives, says_may_16) == [(date(2025, 5, 17), "story", 0.325)]
+    # With nothing else to go by, even a ruled-out date stands.
+    assert lent({"far": relatives["far"]}, says_may_16) == [(date(2022, 11, 20), "story", 0.475)]
+
+
+def test_an_own_date_tie_goes_to_the_earlier_date_on_every_run():
+    # 0.1 + 0.7 and 0.8 tie exactly when summed as decimals (as floats 0.1 + 0.7 < 0.8); arg_max
+    # then chose either date from run to run.
+    candidates = [
+        {"doc_id": "d", "candidate_date": date(2025, 6, day), "evidence_kind": kind, "weight": w}
+        for day, kind, w in [(3, "a", 0.8), (2, "b", 0.1), (2, "c", 0.7)]
+    ]
+    for order in (candidates, candidates[::-1]):
+        rows = run_model(
+            "intermediate.int_own_dates",
+            {
+                "intermediate.int_date_candidates": order,
+                "intermediate.int_date_profiles": [profile("d")],
+            },
+        )
+        assert [r["own_date"] for r in rows] == [date(2025, 6, 2)]

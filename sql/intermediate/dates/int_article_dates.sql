@@ -7,7 +7,7 @@ with chosen as (
         doc_id,
         any_value(candidate_date) as published_date,
         max(date_score) as best_score,
-        list(evidence_kind order by weight desc) as kinds
+        list(evidence_kind order by weight desc, evidence_kind asc) as kinds
     from intermediate.int_date_evidence
     where is_chosen
     group by doc_id
