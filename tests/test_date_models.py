@@ -1,5 +1,6 @@
 """Date normalization: evidence in, one published_date with its source and confidence out."""
 
+import hashlib
 from datetime import UTC, date, datetime
 
 from copydesk.warehouse.models import load_models
@@ -157,12 +158,13 @@ def test_undated_article_fetched_late_in_the_day_is_from_that_day_whatever_weekd
     assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
 
 
-def test_a_weekday_on_the_day_before_the_fetch_leaves_the_choice_to_the_hour():
-    # Fetched Wednesday 4 June 12:30 UTC, just past the day's middle. "Tuesday" is the day an
-    # article of Tuesday or of Wednesday names equally often, so it does not tip the balance.
+def test_a_weekday_on_the_day_before_the_fetch_outweighs_an_hour_near_the_middle_of_the_day():
+    # Fetched Wednesday 4 June 12:30 UTC, just past the day's middle. News names its own weekday
+    # more often than the day before's (2:1 with no dated articles in the night to calibrate on),
+    # so "Tuesday" speaks for Tuesday; the hour hardly leans either way.
     fetched = datetime(2025, 6, 4, 12, 30, tzinfo=UTC)
     text = "The committee met on Tuesday and approved the new budget rules."
-    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 3), "fetched_at")
 
 
 def test_undated_article_whose_weekday_rules_out_the_fetch_day_takes_the_day_before():
@@ -559,6 +561,158 @@ def test_an_own_date_tie_goes_to_the_earlier_date_on_every_run():
             {
                 "intermediate.int_date_candidates": order,
                 "intermediate.int_date_profiles": [profile("d")],
+                # nothing calibrated by the night: a weightless row
+                "intermediate.int_fetch_night_dates": [
+                    {"doc_id": "d", "candidate_date": date(2025, 6, 1), "weight": 0.0}
+                ],
             },
         )
         assert [r["own_date"] for r in rows] == [date(2025, 6, 2)]
+
+
+def header_row(doc_id: str, written: date, run_id: str = "night") -> dict:
+    """A staging.stg_documents row whose header is `written`, with its swapped reading."""
+    swapped = date(written.year, written.day, written.month) if written.day <= 12 else None
+    return {
+        "doc_id": doc_id,
+        "header_date_raw": written.isoformat(),
+        "header_precision": "day",
+        "header_date": written,
+        "header_swapped_date": swapped if swapped != written else None,
+        "fetched_at": None,
+        "ingested_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "run_id": run_id,
+    }
+
+
+def night_readings(documents: list[dict]) -> dict[str, date]:
+    """The reading int_header_dates's night evidence gives each document."""
+    priors = [
+        {"kind": kind, "weight": w}
+        for kind, w in [
+            ("header_unambiguous", 1.0),
+            ("header_ambiguous", 0.75),
+            ("header_swapped", 0.35),
+            ("header_swapped_forced", 0.8),
+            ("night", 0.6),
+        ]
+    ]
+    # doc_id is hexadecimal (doc_key reads it): name the documents by their hash.
+    names = {hashlib.sha256(d["doc_id"].encode()).hexdigest(): d["doc_id"] for d in documents}
+    rows = run_model(
+        "intermediate.int_header_dates",
+        {
+            "staging.stg_documents": [
+                {**d, "doc_id": hashlib.sha256(d["doc_id"].encode()).hexdigest()} for d in documents
+            ],
+            "staging.stg_date_priors": priors,
+        },
+    )
+    return {names[r["doc_id"]]: r["candidate_date"] for r in rows if r["evidence_kind"] == "night"}
+
+
+def test_a_dump_whose_headers_span_years_still_repairs_by_the_days_around_a_reading():
+    # Half the dump is old pages from six years, so its 10-90% span is years wide and said
+    # nothing; 2 June has eight headers within two days, 6 February none.
+    recent = [header_row(f"r{i}", date(2025, 6, 1 + i % 3)) for i in range(8)]
+    old = [header_row(f"o{i}", date(2019 + i % 6, 3 + i, 20)) for i in range(8)]
+    inverted = header_row("inverted", date(2025, 2, 6))
+    assert night_readings([*recent, *old, inverted]).get("inverted") == date(2025, 6, 2)
+
+
+def test_a_reading_with_about_as_many_neighbours_as_the_other_gets_no_night_vote():
+    # 2 June has five headers within two days, 6 February four: not twice as many.
+    june = [header_row(f"j{i}", date(2025, 6, 1 + i % 3)) for i in range(5)]
+    february = [header_row(f"f{i}", date(2025, 2, 5 + i % 3)) for i in range(4)]
+    spread = [header_row(f"o{i}", date(2019 + i % 6, 3 + i, 20)) for i in range(4)]
+    ambiguous = header_row("ambiguous", date(2025, 2, 6))
+    assert "ambiguous" not in night_readings([*june, *february, *spread, ambiguous])
+
+
+def test_a_dense_night_decides_between_readings_that_fall_on_the_same_weekday():
+    # 7 November and 11 July 2025 are both Fridays: "on Friday" cannot tell them apart, the
+    # night's headers around 11 July can.
+    night = [
+        document(
+            f" date 2025-07-{day:02d} CITY: Story number {i} of the night about local affairs.",
+            run_id="night-3",
+        )
+        for i, day in enumerate([10, 10, 11, 11, 11, 12, 12, 10, 11, 12])
+    ]
+    inverted = document(
+        " date 2025-11-07 GENEVA: The agency published its annual report on Friday.",
+        source_id="inverted",
+        run_id="night-3",
+    )
+    assert dates_by_source(build_warehouse([*night, inverted]))["inverted"][:2] == (
+        date(2025, 7, 11),
+        "header_inverted",
+    )
+
+
+def test_a_stated_month_day_decides_between_readings_that_fall_on_the_same_weekday():
+    text = (
+        " date 2025-11-07 GENEVA: The talks, which opened on July 9, ended on Friday"
+        " without an agreement on the budget."
+    )
+    assert date_of(text) == (date(2025, 7, 11), "header_inverted")
+
+
+def fetch_night(weekdays_named: dict[int, int], night: list[tuple[date, dict, datetime]]) -> dict:
+    """int_fetch_night_dates for an article "u" fetched Wednesday 4 June 10:00 UTC and naming
+    weekdays_named, in a night of dated articles (header, weekday mentions, fetch time)."""
+    fetched = datetime(2025, 6, 4, 10, tzinfo=UTC)
+    documents = [{"doc_id": "u", "run_id": "n", "fetched_at": fetched}]
+    headers, profiles = [], [profile("u", weekdays=weekdays_named)]
+    for i, (day, named, seen) in enumerate(night):
+        documents.append({"doc_id": f"d{i}", "run_id": "n", "fetched_at": seen})
+        headers.append({"doc_id": f"d{i}", "candidate_date": day, "evidence_kind": "header"})
+        profiles.append(profile(f"d{i}", weekdays=named))
+    rows = run_model(
+        "intermediate.int_fetch_night_dates",
+        {
+            "staging.stg_documents": documents,
+            "intermediate.int_header_dates": headers
+            or [{"doc_id": "gone", "candidate_date": date(2025, 1, 20), "evidence_kind": "header"}],
+            "intermediate.int_date_profiles": profiles,
+            "intermediate.int_date_candidates": [
+                {"doc_id": "u", "candidate_date": date(2025, 6, d), "evidence_kind": "fetched_at"}
+                for d in (3, 4)
+            ],
+            "staging.stg_date_priors": [
+                {"kind": "weekdays", "weight": 0.5},
+                {"kind": "fetched_night", "weight": 0.5},
+            ],
+        },
+    )
+    return {(r["candidate_date"].day, r["evidence_kind"]): r["weight"] for r in rows}
+
+
+def test_a_night_whose_news_names_its_own_weekday_weighs_a_weekday_for_that_day():
+    # The night's dated articles (15-20 June) name their own weekday 12 times, the day before's
+    # 0 times: with the prior's 8:4, odds 20:4. "Tuesday" then speaks for Tuesday 3 June.
+    night = [
+        (date(2025, 6, 15 + i), {isodow: 2}, None) for i, isodow in enumerate([7, 1, 2, 3, 4, 5])
+    ]
+    weights = fetch_night({2: 1}, night)
+    assert weights == {(3, "weekdays"): 0.805, (4, "weekdays"): 0.0}
+    # A night with no dated articles: the prior's 2:1.
+    assert fetch_night({2: 1}, [])[(3, "weekdays")] == 0.347
+
+
+def test_a_night_that_fetches_its_news_the_same_day_weighs_for_the_fetch_day():
+    # Of the night's 10 dated articles, 8 were fetched the day of their header, 2 the day after:
+    # with the prior's 5:5, odds 13:7 for the fetch day (4 June) of the undated article.
+    night = [
+        (date(2025, 6, 15), {}, datetime(2025, 6, 15 + (i >= 8), 20, tzinfo=UTC)) for i in range(10)
+    ]
+    assert fetch_night({}, night) == {(4, "fetched_night"): 0.31}
+
+
+def test_a_night_that_fetches_its_news_the_day_after_weighs_for_the_day_before():
+    # 2 of 10 fetched the day of their header, 8 the day after: odds 7:13, a weight never negative,
+    # on the day before the undated article's fetch (3 June).
+    night = [
+        (date(2025, 6, 15), {}, datetime(2025, 6, 15 + (i >= 2), 20, tzinfo=UTC)) for i in range(10)
+    ]
+    assert fetch_night({}, night) == {(3, "fetched_night"): 0.31}

@@ -7,7 +7,9 @@ with chosen as (
         doc_id,
         any_value(candidate_date) as published_date,
         max(date_score) as best_score,
-        list(evidence_kind order by weight desc, evidence_kind asc) as kinds
+        -- The night's calibrations of a fetch-only article's evidence name no source of their own.
+        list(evidence_kind order by weight desc, evidence_kind asc)
+            filter (where evidence_kind not in ('weekdays', 'fetched_night')) as kinds
     from intermediate.int_date_evidence
     where is_chosen
     group by doc_id
@@ -31,8 +33,8 @@ select
             and documents.header_precision = 'day'
             and day(documents.header_date) <= 12
             and day(documents.header_date) <> month(documents.header_date)
-            -- the header's 0.5 prior lead over its swapped reading, and hardly any evidence beyond it
-            and chosen.best_score - coalesce(runner_up.runner_up_score, 0) < 0.55
+            -- the header's 0.4 prior lead over its swapped reading, and hardly any evidence beyond it
+            and chosen.best_score - coalesce(runner_up.runner_up_score, 0) < 0.45
             then 'header_ambiguous'
         when list_contains(chosen.kinds, 'header') then 'header'
         when list_contains(chosen.kinds, 'header_swapped') and documents.header_precision = 'day'

@@ -21,7 +21,20 @@ with scores as (
                 candidates.candidate_date
             )
         ) as score
-    from intermediate.int_date_candidates as candidates
+    from (
+        select
+            doc_id,
+            candidate_date,
+            weight
+        from intermediate.int_date_candidates
+        union all
+        -- An article dated by its fetch alone: its weekdays weighed by the night's odds.
+        select
+            doc_id,
+            candidate_date,
+            weight
+        from intermediate.int_fetch_night_dates
+    ) as candidates
     join intermediate.int_date_profiles as profiles
         using (doc_id)
     where candidates.doc_id in (select doc_id from intermediate.int_changed_documents)
