@@ -113,6 +113,9 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
                 verdicts, notice = publish(settings, summary, built)
                 summary.gates += verdicts
                 step.detail = f"{summary.counts['articles']} articles"
+            # The record written before the publish gate lacks its verdicts: the lake's copy (the
+            # dashboard's gate history, the next night's runs table) gets them now.
+            write_run_record(settings, summary)
             if notice:
                 logger.warning(notice)
             summary.warehouse = str(settings.warehouse_path)
