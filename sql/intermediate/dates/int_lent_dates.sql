@@ -87,23 +87,29 @@ anchored_dates as (
 ),
 
 contradicted as (
-    -- A lent date the article's own words rule out: it names weekdays, and none falls on the date,
-    -- the three days before or the day after ("on Monday" in a story lent a Friday); or it states
-    -- month-days, and none lies within a month of the date ("May 16" in a story lent November).
-    -- Such a date loses to the article's own dates (a story once lent a date years apart).
+    -- A date a story lends that the article's own words rule out: it names weekdays, and none
+    -- falls on the date, the three days before or the day after ("on Monday" in a story lent a
+    -- Friday); or it states month-days, and none lies within a month of the date ("May 16" in a
+    -- story lent November). Such a date loses to the article's own dates (a story once lent a
+    -- date years apart). A copy's date is not checked: its lender's own date already weighed the
+    -- same words, and on a page dump the words include the furniture's dates (checking copies
+    -- cost 4 of 72 undated reprints in bench/realpages.py's tuning night).
     select distinct
         lent_dates.doc_id,
         lent_dates.candidate_date
     from lent_dates
     join intermediate.int_date_profiles as profiles
         using (doc_id)
-    where (
-        profiles.weekday_total > 0
-        and weekday_support(profiles.weekday_counts, profiles.weekday_total, lent_dates.candidate_date) = 0
-    )
-        or (
-            len(profiles.month_days) > 0
-            and month_day_support(profiles.month_days, lent_dates.candidate_date) = 0
+    where lent_dates.evidence_kind = 'story'
+        and (
+            (
+                profiles.weekday_total > 0
+                and weekday_support(profiles.weekday_counts, profiles.weekday_total, lent_dates.candidate_date) = 0
+            )
+            or (
+                len(profiles.month_days) > 0
+                and month_day_support(profiles.month_days, lent_dates.candidate_date) = 0
+            )
         )
 ),
 
