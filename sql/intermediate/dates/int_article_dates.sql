@@ -33,8 +33,8 @@ select
             and documents.header_precision = 'day'
             and day(documents.header_date) <= 12
             and day(documents.header_date) <> month(documents.header_date)
-            -- the header's 0.4 prior lead over its swapped reading, and hardly any evidence beyond it
-            and chosen.best_score - coalesce(runner_up.runner_up_score, 0) < 0.45
+            -- the header's 0.5 prior lead over its swapped reading, and hardly any evidence beyond it
+            and chosen.best_score - coalesce(runner_up.runner_up_score, 0) < 0.55
             then 'header_ambiguous'
         when list_contains(chosen.kinds, 'header') then 'header'
         when list_contains(chosen.kinds, 'header_swapped') and documents.header_precision = 'day'

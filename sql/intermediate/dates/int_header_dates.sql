@@ -36,90 +36,19 @@ night_windows as (
         and date_diff('day', quantile_disc(header_date, 0.1), quantile_disc(header_date, 0.9)) <= 45
 ),
 
-night_days as (
-    -- How many of a night's headers (as written, to the day) fall on each day, in a night of at
-    -- least 10 such headers: a handful of documents is no night to judge by.
-    select
-        run_id,
-        header_date as night_day,
-        count(*) as headers
-    from documents
-    where header_date is not null
-        and run_id in (
-            select dated.run_id from documents as dated
-            where dated.header_date is not null
-            group by dated.run_id
-            having count(*) >= 10
-        )
-    group by all
-),
-
-densities as (
-    -- For each reading of an ambiguous header, the night's other headers within two days of it
-    -- (its own header, counted under its written reading, left out). Counted by day, so a night of
-    -- 100k headers joins a few hundred days, not every pair of documents.
+ambiguous_readings as (
+    -- Both readings of an ambiguous header, and whether each falls among the night's headers.
     select
         documents.doc_id,
-        documents.run_id,
         documents.header_date,
         documents.header_swapped_date as swapped_date,
-        coalesce(
-            sum(night.headers) filter (
-                where night.night_day between documents.header_date - 2 and documents.header_date + 2
-            ),
-            0
-        ) - 1 as near_written,
-        coalesce(
-            sum(night.headers) filter (
-                where night.night_day
-                between documents.header_swapped_date - 2 and documents.header_swapped_date + 2
-            ),
-            0
-        ) as near_swapped
+        windows.earliest,
+        windows.latest,
+        documents.run_id
     from documents
-    join night_days as night
-        on night.run_id = documents.run_id
-        and (
-            night.night_day between documents.header_date - 2 and documents.header_date + 2
-            or night.night_day between documents.header_swapped_date - 2 and documents.header_swapped_date + 2
-        )
-    where documents.header_is_ambiguous
-    group by all
-),
-
-night_readings as (
-    -- The reading the night vouches for. Local density first: a reading with at least 4 of the
-    -- night's other headers within two days and (plus one each) twice as many as the other
-    -- reading has, which holds in a dump whose headers span years. Else the night's 10-90%
-    -- span, when the night is recent news.
-    select
-        densities.doc_id,
-        case
-            when densities.near_written >= 4
-                and densities.near_written + 1 >= 2 * (densities.near_swapped + 1)
-                then densities.header_date
-            when densities.near_swapped >= 4
-                and densities.near_swapped + 1 >= 2 * (densities.near_written + 1)
-                then densities.swapped_date
-            when (densities.header_date between windows.earliest - 2 and windows.latest + 2)
-                and not coalesce(densities.swapped_date between windows.earliest - 2 and windows.latest + 2, false)
-                then densities.header_date
-            when (densities.swapped_date between windows.earliest - 2 and windows.latest + 2)
-                and not (densities.header_date between windows.earliest - 2 and windows.latest + 2)
-                then densities.swapped_date
-        end as night_date,
-        case
-            when greatest(densities.near_written, densities.near_swapped) >= 4
-                and greatest(densities.near_written, densities.near_swapped) + 1
-                >= 2 * (least(densities.near_written, densities.near_swapped) + 1)
-                then 'headers of night ' || densities.run_id || ' within 2 days: '
-                    || densities.near_written || ' of ' || densities.header_date || ', '
-                    || densities.near_swapped || ' of ' || densities.swapped_date
-            else 'headers of night ' || densities.run_id || ': ' || windows.earliest || ' to ' || windows.latest
-        end as detail
-    from densities
-    left join night_windows as windows
+    join night_windows as windows
         using (run_id)
+    where documents.header_is_ambiguous
 ),
 
 readings as (
@@ -154,18 +83,22 @@ readings as (
 
     union all
 
-    -- Of an ambiguous header's two readings, the one among the night's other headers when the
-    -- other is not: a dump of June news with one " date 2025-02-06" is June 2. It would also
-    -- "repair" a correctly dated older article whose day-first reading lands on the night's
-    -- busiest days; inversions are far more common (bench/quality.py measures both).
+    -- Of an ambiguous header's two readings, the one among the night's other headers (within 2
+    -- days) when the other is not: a dump of June news with one " date 2025-02-06" is June 2.
+    -- It would also "repair" a correctly dated older article whose day-first reading lands in the
+    -- night's few days; inversions are far more common (bench/quality.py measures both).
     select
         doc_id,
-        night_date,
+        case
+            when header_date between earliest - 2 and latest + 2 then header_date
+            else swapped_date
+        end,
         'night',
         'night',
-        detail
-    from night_readings
-    where night_date is not null
+        'headers of night ' || run_id || ': ' || earliest || ' to ' || latest
+    from ambiguous_readings
+    where (header_date between earliest - 2 and latest + 2)
+        <> coalesce(swapped_date between earliest - 2 and latest + 2, false)
 )
 
 select
