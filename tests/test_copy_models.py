@@ -126,3 +126,89 @@ def test_shingles_are_cut_from_the_opening_of_a_huge_body_only():
     )
     words_read = len(body[:65_536].split())
     assert words_read - 5 <= len(rows) <= words_read - 3
+
+
+PROMO = (
+    "Subscribe to the Harbour Gazette newsletter for the best local journalism delivered to your"
+    " inbox every morning, with exclusive offers from our partners, puzzles, the weekend magazine"
+    " and members-only events across the county, all for less than the price of a coffee a week."
+    " Already a member? Sign in to manage your subscription and your saved articles."
+)
+STORY_LEADS = [
+    "The council approved a new cycle lane along the seafront after a two-hour debate on Monday.",
+    "A fishing trawler ran aground near the lighthouse overnight; the crew of six was rescued.",
+    "The county's oldest bakery closed its doors after 140 years, its owners said on Friday.",
+]
+
+
+def test_an_outlets_own_promo_block_makes_its_different_stories_no_copies():
+    # Three different stories of one outlet, each page carrying the same long promo block: over
+    # half of each body, far fewer than 200 documents.
+    documents = [
+        document(
+            f" date 2025-06-0{n + 2} {lead}\n\n{PROMO}",
+            url=f"https://www.harbourgazette.co.uk/news/story-{n}",
+        )
+        for n, lead in enumerate(STORY_LEADS)
+    ]
+    conn = build_warehouse(documents, until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
+
+
+def test_the_same_text_on_another_outlet_is_still_a_copy_despite_the_template():
+    story = " ".join(STORY_LEADS)
+    documents = [
+        document(
+            f" date 2025-06-02 {story}\n\n{PROMO}", url="https://www.harbourgazette.co.uk/news/a"
+        ),
+        document(
+            f" date 2025-06-02 {STORY_LEADS[2]}\n\n{PROMO}",
+            url="https://www.harbourgazette.co.uk/news/b",
+        ),
+        document(f" date 2025-06-02 {story}", url="https://www.portnews.com/a"),
+    ]
+    conn = build_warehouse(documents, until="intermediate.int_copy_groups")
+    pairs = query(
+        conn,
+        "select d.url from intermediate.int_copy_pairs p join staging.stg_documents d"
+        " on d.doc_id in (p.doc_a, p.doc_b) order by d.url",
+    )
+    assert [p["url"] for p in pairs] == [
+        "https://www.harbourgazette.co.uk/news/a",
+        "https://www.portnews.com/a",
+    ]
+
+
+def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_share():
+    def page(key: int, domain: str, url: str, title: str | None, shingles: list[int]) -> dict:
+        return {"key": key, "domain": domain, "url": url, "title": title, "shingles": shingles}
+
+    pages = [
+        page(1, "a.com", "https://a.com/1", None, [10, 11, 12]),
+        page(2, "a.com", "https://a.com/2", None, [10, 11, 13]),
+        # The same article as 1 at another url (its title says so): no template.
+        page(3, "b.com", "https://b.com/1", "Storm hits", [20, 21]),
+        page(4, "b.com", "https://b.com/1?amp", "Storm Hits", [20, 21]),
+        # One page of c.com shares 12 with a.com: no template of either domain.
+        page(5, "c.com", "https://c.com/1", None, [12]),
+    ]
+    doc_id = {p["key"]: f"{p['key']:016x}" + "0" * 48 for p in pages}
+    rows = run_model(
+        "intermediate.int_outlet_template_shingles",
+        {
+            "intermediate.int_copy_candidates": [
+                {"key_a": a, "key_b": b} for a, b in [(1, 2), (3, 4), (1, 5)]
+            ],
+            "intermediate.int_shingles": [
+                {"doc_key": p["key"], "shingle": s} for p in pages for s in p["shingles"]
+            ],
+            "staging.stg_documents": [
+                {"doc_id": doc_id[p["key"]], "doc_key": p["key"], "url": p["url"], "title": p["title"]}
+                for p in pages
+            ],
+            "intermediate.int_article_outlets": [
+                {"doc_id": doc_id[p["key"]], "outlet_domain": p["domain"]} for p in pages
+            ],
+        },
+    )
+    assert sorted((r["outlet_domain"], r["shingle"]) for r in rows) == [("a.com", 10), ("a.com", 11)]

@@ -1,0 +1,50 @@
+-- One row per (outlet domain, shingle) that two different pages of that domain share: its template.
+-- Why: an outlet prints the same promo block, menus and footer on every page, and a page dump keeps
+-- them; two different stories of one site then share most of their shingles (naeb: 35 of 41 false
+-- copy pairs were two pages of one site). The global boilerplate rule needs 200 documents, which a
+-- small night never has. Pages are different when their urls and their titles differ (the same
+-- article at two urls keeps its title). Only documents in candidate pairs are read: a template big
+-- enough to matter makes its pages candidates. Rebuilt whole, as int_boilerplate_shingles.
+-- @grain outlet_domain, shingle
+with candidate_documents as (
+    select
+        key_a as doc_key
+    from intermediate.int_copy_candidates
+    union
+    select
+        key_b
+    from intermediate.int_copy_candidates
+),
+
+pages as (
+    -- A page is its title when it has one, else its url: two urls of one title are one article.
+    select
+        documents.doc_key,
+        outlets.outlet_domain,
+        coalesce(lower(trim(documents.title)), documents.url) as page
+    from staging.stg_documents as documents
+    join intermediate.int_article_outlets as outlets
+        using (doc_id)
+    where documents.doc_key in (select doc_key from candidate_documents)
+        and outlets.outlet_domain is not null
+        and documents.url is not null
+),
+
+shared_domains as (
+    -- Only domains with two different pages among the candidates can have a template.
+    select
+        outlet_domain
+    from pages
+    group by outlet_domain
+    having count(distinct page) >= 2
+)
+
+select
+    pages.outlet_domain, -- the url's registrable domain (intermediate.int_article_outlets)
+    shingles.shingle -- a shingle two of its different pages share
+from pages
+join intermediate.int_shingles as shingles
+    on shingles.doc_key = pages.doc_key
+where pages.outlet_domain in (select outlet_domain from shared_domains)
+group by pages.outlet_domain, shingles.shingle
+having count(distinct pages.page) >= 2
