@@ -96,7 +96,8 @@ pair_domains as (
         verified.key_a,
         verified.key_b,
         outlet_a.outlet_domain as domain_a,
-        outlet_b.outlet_domain as domain_b
+        outlet_b.outlet_domain as domain_b,
+        greatest(document_a.ingested_at, document_b.ingested_at) as ingested_at
     from verified
     join staging.stg_documents as document_a
         on document_a.doc_key = verified.key_a
@@ -120,6 +121,8 @@ template_of_a as (
     from pair_domains
     join intermediate.int_outlet_template_shingles as templates
         on templates.outlet_domain in (pair_domains.domain_a, pair_domains.domain_b)
+        -- a template found after the pair was verified does not change it (see the template model)
+        and templates.template_since <= pair_domains.ingested_at
     semi join intermediate.int_shingles as shingles
         on shingles.doc_key = pair_domains.key_a
         and shingles.shingle = templates.shingle

@@ -4,7 +4,9 @@
 -- copy pairs were two pages of one site). The global boilerplate rule needs 200 documents, which a
 -- small night never has. Pages are different when their urls and their titles differ (the same
 -- article at two urls keeps its title). Only documents in candidate pairs are read: a template big
--- enough to matter makes its pages candidates. Rebuilt whole, as int_boilerplate_shingles.
+-- enough to matter makes its pages candidates. Rebuilt whole, as int_boilerplate_shingles; a pair
+-- uses a template shingle only if it was one when the pair's later document was ingested, so an
+-- update gives what a full build gives.
 -- @grain outlet_domain, shingle
 with candidate_documents as (
     select
@@ -20,6 +22,7 @@ pages as (
     -- A page is its title when it has one, else its url: two urls of one title are one article.
     select
         documents.doc_key,
+        documents.ingested_at,
         outlets.outlet_domain,
         coalesce(lower(trim(documents.title)), documents.url) as page
     from staging.stg_documents as documents
@@ -37,14 +40,26 @@ shared_domains as (
     from pages
     group by outlet_domain
     having count(distinct page) >= 2
+),
+
+page_shingles as (
+    -- Each page's shingles, with when the page was first ingested.
+    select
+        pages.outlet_domain,
+        pages.page,
+        shingles.shingle,
+        min(pages.ingested_at) as ingested_at
+    from pages
+    join intermediate.int_shingles as shingles
+        on shingles.doc_key = pages.doc_key
+    where pages.outlet_domain in (select outlet_domain from shared_domains)
+    group by all
 )
 
 select
-    pages.outlet_domain, -- the url's registrable domain (intermediate.int_article_outlets)
-    shingles.shingle -- a shingle two of its different pages share
-from pages
-join intermediate.int_shingles as shingles
-    on shingles.doc_key = pages.doc_key
-where pages.outlet_domain in (select outlet_domain from shared_domains)
-group by pages.outlet_domain, shingles.shingle
-having count(distinct pages.page) >= 2
+    outlet_domain, -- the url's registrable domain (intermediate.int_article_outlets)
+    shingle, -- a shingle two of its different pages share
+    list_sort(list(ingested_at))[2] as template_since -- when the second page carrying it was ingested: pairs verified before keep their verdict, as an update would have given it
+from page_shingles
+group by outlet_domain, shingle
+having count(*) >= 2

@@ -6,9 +6,9 @@
 -- in passes: a group with more story links than every unassigned neighbour is a centre; its
 -- unassigned neighbours join the one they are most similar to, if all their dated articles lie
 -- within 3 days of its earliest date (so no story spans more than 6 days through a story link;
--- a centre whose copies span more than 3 days takes no members) and they link to a third of the
--- star (a bridge links to the centre alone). The rest go on to the next pass,
--- at most 6; whatever is left stands alone.
+-- a centre whose copies span more than 3 days takes no members) and they link to star_share() of
+-- the star (a bridge links to the centre alone). The rest go on to the next pass, at most 6;
+-- whatever is left stands alone. int_copy_groups builds copy groups the same way.
 -- @grain doc_id
 with recursive group_dates as (
     select
@@ -202,16 +202,17 @@ stars(node, centre, pass) using key (node) as (
         ),
 
         members as (
-            -- A member links to at least a third of its star (the centre counts): a group linked
-            -- to the centre alone, while the centre's other members link to each other, is a
-            -- bridge to another story.
+            -- A member links to star_share() of its star (the centre counts): a group linked to
+            -- the centre alone, while the centre's other members link to each other, is a bridge
+            -- to another story.
             select
                 timely.node,
                 timely.centre
             from timely
             left join fellow_links
                 using (node)
-            qualify 3 * (1 + coalesce(fellow_links.links, 0)) >= count(*) over (partition by timely.centre)
+            qualify 1 + coalesce(fellow_links.links, 0)
+                >= star_share() * count(*) over (partition by timely.centre)
         )
 
         select
