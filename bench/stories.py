@@ -1,10 +1,11 @@
 """Story and copy quality on real devsets: UCI's labelled stories, NAEB page dumps, MEANTIME copies.
 
-Tuning half only unless --half test. UCI: one document per title (dated by the aggregator's
-timestamp), scored pairwise against the STORY labels. NAEB: every page dump of the half in one night
-(url, seed-format header), where no two records are copies: every copy pair found is false, same-site
-pairs are template matches. The mixed night adds NAEB's and MEANTIME's articles over years. MEANTIME:
-bench/copies.py's edited copies. Each reports the largest story's time span.
+Tuning half unless --half test. UCI: one document per title (dated by the aggregator's
+timestamp), scored pairwise against the STORY labels. NAEB: every page dump of the half in one
+night (url, seed-format header), where no two records are copies: every copy pair found is false,
+same-site pairs are template matches. The mixed night puts NAEB's and MEANTIME's articles (years
+apart) with edited copies in one night; the excerpt night cuts two overlapping windows of each long
+article. MEANTIME: bench/copies.py's edited copies. Each reports the widest story's time span.
 
 Usage: python bench/stories.py [--half tune|test]
 """
@@ -78,7 +79,9 @@ def naeb_night(half) -> dict:
     records = [r for r in devsets.naeb(half) if r.get("page_text")]
     docs, site_of = [], {}
     for record in records:
-        doc = row(f" date {record['gold_date']}\n{record['page_text']}", record["id"], url=record["url"])
+        doc = row(
+            f" date {record['gold_date']}\n{record['page_text']}", record["id"], url=record["url"]
+        )
         docs.append(doc)
         site_of[doc["doc_id"]] = record["site"]
     conn = build_in_memory(docs)
@@ -97,7 +100,7 @@ def naeb_night(half) -> dict:
 
 
 def mixed_night(half, rng) -> dict:
-    """NAEB's clean texts (2023) and MEANTIME's (2004-2011) with 1-3 edited copies each, one night."""
+    """NAEB's clean texts (2023) and MEANTIME's (2004-2011), 1-3 edited copies each, one night."""
     articles = [a for a in devsets.meantime(half) if a.get("gold_date")]
     articles += [
         {"doc_id": r["id"], "gold_date": r["gold_date"], "text_without_dateline": r["text"]}
@@ -121,11 +124,39 @@ def mixed_night(half, rng) -> dict:
     return result
 
 
+def excerpt_night(half, overlap: float = 0.15) -> dict:
+    """Two windows of each long article (NAEB's, MEANTIME's) overlapping by `overlap` of the second:
+    copies a dump cut differently. Scored on the pairs of windows of one article."""
+    texts = [(a["doc_id"], a["text_without_dateline"]) for a in devsets.meantime(half)]
+    texts += [(r["id"], r["text"]) for r in devsets.naeb(half) if r.get("text")]
+    docs, rows = [], []
+    for ident, text in texts:
+        words = text.split()
+        if len(words) < 300:
+            continue
+        middle = len(words) // 2
+        extra = round(overlap * (len(words) - middle))
+        for n, window in enumerate((words[: middle + extra], words[middle:])):
+            paragraphs = [" ".join(window[i : i + 40]) for i in range(0, len(window), 40)]
+            doc = row("\n\n".join(paragraphs), f"excerpt{n}-{ident}")
+            docs.append(doc)
+            rows.append((doc, ident))
+    conn = build_in_memory(docs)
+    found = {
+        tuple(sorted(p))
+        for p in conn.execute("select doc_a, doc_b from intermediate.int_copy_pairs").fetchall()
+    }
+    conn.close()
+    return {"documents": len(docs), **copies.precision_recall(found, copies.true_pairs(rows))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=devsets.HALVES, default="tune")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--only", nargs="*", default=["meantime", "naeb", "mixed", "uci"])
+    parser.add_argument(
+        "--only", nargs="*", default=["meantime", "naeb", "mixed", "excerpts", "uci"]
+    )
     args = parser.parse_args(argv)
     results = {}
     if "meantime" in args.only:
@@ -138,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     if "mixed" in args.only:
         results["mixed_night"] = mixed_night(args.half, random.Random(args.seed))
         print("mixed", json.dumps(results["mixed_night"]))
+    if "excerpts" in args.only:
+        results["excerpts"] = excerpt_night(args.half)
+        print("excerpts", json.dumps(results["excerpts"]))
     if "uci" in args.only:
         results["uci_stories"] = uci_quality(args.half)
         print("uci", json.dumps(results["uci_stories"]))

@@ -1,5 +1,7 @@
 """Syndicated copies: verified pairs and connected copy groups."""
 
+from datetime import UTC, datetime, timedelta
+
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
@@ -183,9 +185,13 @@ def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_sh
     def page(key: int, domain: str, url: str, title: str | None, shingles: list[int]) -> dict:
         return {"key": key, "domain": domain, "url": url, "title": title, "shingles": shingles}
 
+    night = datetime(2025, 6, 2, tzinfo=UTC)
+
     pages = [
         page(1, "a.com", "https://a.com/1", None, [10, 11, 12]),
         page(2, "a.com", "https://a.com/2", None, [10, 11, 13]),
+        # A third page a night later: 13 becomes template from then on.
+        page(6, "a.com", "https://a.com/3", None, [13]),
         # The same article as 1 at another url (its title says so): no template.
         page(3, "b.com", "https://b.com/1", "Storm hits", [20, 21]),
         page(4, "b.com", "https://b.com/1?amp", "Storm Hits", [20, 21]),
@@ -197,13 +203,19 @@ def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_sh
         "intermediate.int_outlet_template_shingles",
         {
             "intermediate.int_copy_candidates": [
-                {"key_a": a, "key_b": b} for a, b in [(1, 2), (3, 4), (1, 5)]
+                {"key_a": a, "key_b": b} for a, b in [(1, 2), (3, 4), (1, 5), (2, 6)]
             ],
             "intermediate.int_shingles": [
                 {"doc_key": p["key"], "shingle": s} for p in pages for s in p["shingles"]
             ],
             "staging.stg_documents": [
-                {"doc_id": doc_id[p["key"]], "doc_key": p["key"], "url": p["url"], "title": p["title"]}
+                {
+                    "doc_id": doc_id[p["key"]],
+                    "doc_key": p["key"],
+                    "url": p["url"],
+                    "title": p["title"],
+                    "ingested_at": night + timedelta(days=p["key"] // 6),
+                }
                 for p in pages
             ],
             "intermediate.int_article_outlets": [
@@ -211,4 +223,78 @@ def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_sh
             ],
         },
     )
-    assert sorted((r["outlet_domain"], r["shingle"]) for r in rows) == [("a.com", 10), ("a.com", 11)]
+    assert sorted((r["outlet_domain"], r["shingle"], r["template_since"].day) for r in rows) == [
+        ("a.com", 10, 2),
+        ("a.com", 11, 2),
+        ("a.com", 13, 3),
+    ]
+
+
+def copy_groups_of(articles: str, pairs: list[tuple[str, str]]) -> list[set]:
+    """int_copy_groups on its own: one-letter articles and their verified copy pairs."""
+    doc_ids = {article: article * 64 for article in articles}
+    rows = run_model(
+        "intermediate.int_copy_groups",
+        {
+            "staging.stg_documents": [{"doc_id": doc_id} for doc_id in doc_ids.values()],
+            "intermediate.int_copy_pairs": [
+                {"doc_a": min(doc_ids[a], doc_ids[b]), "doc_b": max(doc_ids[a], doc_ids[b])}
+                for a, b in pairs
+            ],
+        },
+    )
+    groups: dict[str, set] = {}
+    for row in rows:
+        groups.setdefault(row["copy_group_doc_id"], set()).add(row["doc_id"][0])
+    return sorted(groups.values(), key=min)
+
+
+def test_two_copy_groups_bridged_by_one_weak_pair_stay_two():
+    # A wire's copies (a-d) and an outlet story's copies (e-g), each all copies of each other,
+    # and one outlet copy quoting the wire's paragraphs (d-e).
+    wire, outlet = "abcd", "efg"
+    pairs = [(x, y) for group in (wire, outlet) for x in group for y in group if x < y]
+    assert copy_groups_of(wire + outlet, [*pairs, ("d", "e")]) == [set(wire), set(outlet)]
+
+
+def test_copies_of_one_original_that_overlap_less_with_each_other_are_one_group():
+    # Seeds 002 and 003 are each a copy of 000, not of each other: one group around 000.
+    assert copy_groups_of("abcx", [("a", "b"), ("a", "c"), ("b", "x"), ("a", "x")]) == [
+        {"a", "b", "c", "x"}
+    ]
+
+
+def made_up_words(count: int, seed: int) -> list[str]:
+    """Distinct-looking words, so every 5-word shingle of the text is its own."""
+    import random
+
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "se", "di", "pa", "gu", "ze"]
+    return ["".join(rng.choice(syllables) for _ in range(3)) for _ in range(count)]
+
+
+def prose(words: list[str]) -> str:
+    """Words as sentences of 12 and paragraphs of 3 sentences."""
+    sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, len(words), 12)]
+    return "\n\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
+
+
+def test_two_excerpts_of_one_long_wire_overlapping_at_their_edges_are_copies():
+    # Two dumps cut different windows of one 740-word text: they share its words 340-399, one
+    # unbroken run at the end of the first and the start of the second (containment 0.14).
+    wire = made_up_words(744, seed=1)
+    first = document(f" date 2025-06-02 PARIS: {prose(wire[:400])}")
+    second = document(f" date 2025-06-02 {prose(wire[336:])}")
+    conn = build_warehouse([first, second], until="intermediate.int_copy_groups")
+    pairs = query(conn, "select containment from intermediate.int_copy_pairs")
+    assert len(pairs) == 1 and pairs[0]["containment"] < 0.2
+
+
+def test_a_long_passage_quoted_inside_another_story_is_no_copy():
+    # The same 60 words in the middle of two different texts: a quotation, not an excerpt.
+    quoted = made_up_words(60, seed=2)
+    one, two = made_up_words(340, seed=3), made_up_words(340, seed=4)
+    first = document(f" date 2025-06-02 {prose(one[:168] + quoted + one[168:])}")
+    second = document(f" date 2025-06-02 {prose(two[:180] + quoted + two[180:])}")
+    conn = build_warehouse([first, second], until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
