@@ -75,13 +75,13 @@ def uci_quality(half) -> dict:
     return result
 
 
-def naeb_night(half) -> dict:
+def naeb_night(half, headers: bool = True) -> dict:
+    """Every page dump of the half in one night, with its date header or (headers=False) none."""
     records = [r for r in devsets.naeb(half) if r.get("page_text")]
     docs, site_of = [], {}
     for record in records:
-        doc = row(
-            f" date {record['gold_date']}\n{record['page_text']}", record["id"], url=record["url"]
-        )
+        header = f" date {record['gold_date']}\n" if headers else ""
+        doc = row(f"{header}{record['page_text']}", record["id"], url=record["url"])
         docs.append(doc)
         site_of[doc["doc_id"]] = record["site"]
     conn = build_in_memory(docs)
@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     if "naeb" in args.only:
         results["naeb_pages"] = naeb_night(args.half)
         print("naeb", json.dumps(results["naeb_pages"]))
+        results["naeb_pages_without_headers"] = naeb_night(args.half, headers=False)
+        print("naeb without headers", json.dumps(results["naeb_pages_without_headers"]))
     if "mixed" in args.only:
         results["mixed_night"] = mixed_night(args.half, random.Random(args.seed))
         print("mixed", json.dumps(results["mixed_night"]))
