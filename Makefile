@@ -47,10 +47,12 @@ test: setup browser lint
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz COPYDESK_FUZZ_HUGE_LINE=10485760 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
-# Date, copy and outlet accuracy on real articles with planted corruptions (not in `make test`).
+# Date, copy and outlet accuracy on real articles with planted corruptions (not in `make test`),
+# then on real page dumps (bench/realpages.py); each reports the devsets' tuning and test halves.
 bench-quality: setup
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/copies.py
+	$(BIN)/python bench/realpages.py
 
 # Time ingest, each SQL layer and the slowest models on a synthetic 100,000-document night
 # (`copydesk synth`), against one scan of the lake, then a next night of 10,000 documents that
