@@ -298,3 +298,19 @@ def test_a_long_passage_quoted_inside_another_story_is_no_copy():
     second = document(f" date 2025-06-02 {prose(two[:180] + quoted + two[180:])}")
     conn = build_warehouse([first, second], until="intermediate.int_copy_groups")
     assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
+
+
+def test_two_stories_in_one_page_frame_are_no_copies_and_one_story_in_two_frames_is():
+    # Page dumps without a url: one site's menus above and footer below two different articles
+    # (their shared part surrounds a whole unshared article), and one article in two sites' frames.
+    head, foot = made_up_words(150, seed=5), made_up_words(100, seed=6)
+    other_head, other_foot = made_up_words(150, seed=7), made_up_words(100, seed=8)
+    story, other_story = made_up_words(200, seed=9), made_up_words(600, seed=10)
+    framed = document(f" date 2025-06-02 {prose(head + story + foot)}")
+    same_frame = document(f" date 2025-06-02 {prose(head + other_story + foot)}")
+    other_frame = document(f" date 2025-06-02 {prose(other_head + story + other_foot)}")
+    conn = build_warehouse([framed, same_frame, other_frame], until="intermediate.int_copy_groups")
+    pairs = query(conn, "select doc_a, doc_b from intermediate.int_copy_pairs")
+    assert [sorted((p["doc_a"], p["doc_b"])) for p in pairs] == [
+        sorted((framed["doc_id"], other_frame["doc_id"]))
+    ]
