@@ -1,11 +1,7 @@
 -- One row per article with the copy group it belongs to (itself alone when it has no copy).
 -- Why: copies chain (002 and 003 overlap less than each with 000), but one weak pair (a
--- write-through with a new lede, an outlet story quoting three wire paragraphs) must not join two
--- groups. A group is a star of copy pairs, built in passes as int_stories builds stories: an
--- article with more copies than every unassigned copy of its own is a centre; its unassigned
--- copies join it when each is a verified copy of at least star_share() of the star (the centre
--- counts); the others go on to the next pass, at most 6. Named after its smallest doc_id, whatever
--- order articles arrived in.
+-- write-through with a new lede, a story quoting wire paragraphs) must not join two groups: a
+-- group is a star of copy pairs, named after its smallest doc_id, built in passes as int_stories.
 -- @grain doc_id
 with recursive edges as (
     select
@@ -39,6 +35,9 @@ nodes as (
         on link_counts.node = documents.doc_id
 ),
 
+-- In each pass an article with more copies than every unassigned copy of its own is a centre;
+-- its unassigned copies join it when each is a copy of at least star_share() of the star (the
+-- centre counts); the others go on to the next pass, at most 6.
 stars(node, centre, pass) using key (node) as (
     select
         node,

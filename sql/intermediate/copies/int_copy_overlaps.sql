@@ -1,9 +1,8 @@
 -- One row per candidate copy pair, verified: the shingles the two share and each one's size,
--- boilerplate (intermediate.int_boilerplate_shingles) left out of all three, and the outlet
--- templates of either document's domain (intermediate.int_outlet_template_shingles) out of the
--- shared count.
+-- boilerplate left out of all three, either domain's outlet template out of the shared count.
 -- Why: containment on the full shingle sets decides a copy (int_copy_pairs); leaving boilerplate
--- out of the shared count and the sizes keeps padded short articles from looking like copies.
+-- out of the shared count and the sizes keeps padded short articles from looking like copies, and
+-- a site's template (intermediate.int_outlet_template_shingles) two of its stories.
 -- @incremental key_a, key_b = intermediate.int_changed_documents.doc_key
 -- @grain key_a, key_b
 with candidates as (

@@ -1,9 +1,7 @@
 -- One row per pair of articles verified to be copies of the same underlying text, with scores.
--- Why: reprints are cut and edited, so whole-text Jaccard misses them; containment (the share of
--- the shorter text found in the longer) at 0.35 finds them, while articles sharing a background
--- paragraph reach 0.29. The shared part must reach beyond the last 24 words of one body. Two
--- excerpts of one long text (containment 0.14-0.16) are copies when they share one long run of
--- words that ends one and opens the other.
+-- Why: reprints are cut and edited, so whole-text Jaccard misses them; containment at 0.35 finds
+-- them (separate articles sharing a background paragraph reach 0.29), beyond the last 24 words of
+-- one body. Two excerpts of one long text share one long run; two stories in one page frame not.
 -- @incremental doc_a, doc_b = intermediate.int_changed_documents.doc_id
 -- @grain doc_a, doc_b
 with pair_overlaps as (

@@ -1,14 +1,13 @@
 -- One row per (outlet domain, shingle) that two different pages of that domain share: its template.
--- Why: an outlet prints the same promo block, menus and footer on every page, and a page dump keeps
--- them; two different stories of one site then share most of their shingles (naeb: 35 of 41 false
--- copy pairs were two pages of one site). The global boilerplate rule needs 200 documents, which a
--- small night never has. Pages are different when their urls and their titles differ (the same
--- article at two urls keeps its title). Only documents in candidate pairs are read: a template big
--- enough to matter makes its pages candidates. Rebuilt whole, as int_boilerplate_shingles; a pair
--- uses a template shingle only if it was one when the pair's later document was ingested, so an
--- update gives what a full build gives.
+-- Why: a site prints the same promo block and menus on every page, so two of its stories shared
+-- most shingles (naeb: 35 of 41 false copy pairs), and the global boilerplate rule needs 200
+-- documents. Rebuilt whole; a pair uses a shingle only if it was template when the pair arrived.
 -- @grain outlet_domain, shingle
 with candidate_documents as (
+    -- Pages are different when their urls and their titles differ (the same article at two urls
+    -- keeps its title). Only documents in candidate pairs are read: a template big enough to matter
+    -- makes its pages candidates. template_since keeps an update equal to a full build: a pair
+    -- verified on an earlier night is not changed by a template found later.
     select
         key_a as doc_key
     from intermediate.int_copy_candidates

@@ -1,14 +1,8 @@
 -- One row per article with the story it belongs to: a star of copy groups around a centre, named
 -- after its smallest doc_id.
--- Why: copies of one text always share a story, but story pairs chain: as connected components
--- one story grew to 50 articles across three years and seven events. A story is a centre copy
--- group and the groups linked to it directly, so no pair bridges two events. Centres are chosen
--- in passes: a group with more story links than every unassigned neighbour is a centre; its
--- unassigned neighbours join the one they are most similar to, if all their dated articles lie
--- within 3 days of its earliest date (so no story spans more than 6 days through a story link;
--- a centre whose copies span more than 3 days takes no members) and they link to star_share() of
--- the star (a bridge links to the centre alone). The rest go on to the next pass, at most 6;
--- whatever is left stands alone. int_copy_groups builds copy groups the same way.
+-- Why: copies always share a story, but story pairs chain (as components one story grew to 50
+-- articles over three years): a story is a centre copy group and groups linked to it directly,
+-- within story_days() of its earliest date, so no pair bridges two events and none spans a week.
 -- @grain doc_id
 with recursive group_dates as (
     select
@@ -83,6 +77,11 @@ nodes as (
         using (node)
 ),
 
+-- In each pass a group with more story links than every unassigned neighbour is a centre; its
+-- unassigned neighbours join the one they are most similar to if all their dated articles lie
+-- within story_days() of its earliest date (a centre whose copies span more than that takes no
+-- member) and they link to star_share() of the star (a bridge links to the centre alone). The
+-- rest go on to the next pass, at most 6; whatever is left stands alone.
 stars(node, centre, pass) using key (node) as (
     select
         node,
