@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from copydesk.cli import main
+from copydesk.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -197,19 +198,8 @@ def test_sql_without_a_query_runs_the_statements_on_stdin_one_by_one(published):
     assert done.returncode == 1  # a piped statement failed: a script must know
 
 
-MARTS = sorted(
-    [
-        "article_fragments",
-        "articles",
-        "copy_pairs",
-        "date_evidence",
-        "dim_outlets",
-        "fct_stories",
-        "inputs",
-        "quarantine",
-        "runs",
-    ]
-)
+# The published marts are the models of sql/marts/, one table each.
+MARTS = sorted(model.stem for model in (PROJECT_ROOT / "sql" / "marts").glob("*.sql"))
 
 
 def test_the_prompt_stops_at_quit_and_a_single_piped_query_needs_no_semicolon(published):
