@@ -13,12 +13,17 @@ with documents as (
         date_hint,
         dateline_date_text,
         try_cast(coalesce(fetched_at, ingested_at) as date) as seen_date,
-        -- The page below the header and title, digits of other scripts read as 0-9, bounded.
-        translate(
-            left(concat_ws(e'\n', standfirst, body_text), text_read_limit()),
-            '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९',
-            '012345678901234567890123456789'
-        ) as page_text
+        -- The page below the header and title, bounded; Arabic, Persian and Devanagari digits read
+        -- as 0-9 (translate costs more than the rest of this model, so only where there are any).
+        case
+            when regexp_matches(left(concat_ws(e'\n', standfirst, body_text), text_read_limit()), '[٠-٩۰-۹०-९]')
+                then translate(
+                    left(concat_ws(e'\n', standfirst, body_text), text_read_limit()),
+                    '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९',
+                    '012345678901234567890123456789'
+                )
+            else left(concat_ws(e'\n', standfirst, body_text), text_read_limit())
+        end as page_text
     from staging.stg_documents
     where doc_id in (select doc_id from build.new_documents)
 ),
@@ -81,36 +86,44 @@ url_dates as (
 ),
 
 page_lines as (
-    -- The page's lines that state a full date; a long line is a sentence of the body, whose dates
-    -- are events (the text support counts those), so only short lines, lines naming publication
-    -- or update, and machine timestamps count.
+    -- The page's lines that may state its full date: a byline or listing line (short, and at most
+    -- three lowercase words, "at", "by"), or a machine timestamp. A longer line is a sentence of
+    -- the body ("A file photo taken on May 3, 2019 shows the building."): its dates are events, and
+    -- the text support counts those. Lines are filtered before they are unnested: a row per line
+    -- of every page cost five times the rest of this model.
     select
-        documents.doc_id,
-        documents.seen_date,
-        split_lines.page_line,
-        split_lines.line_no,
+        doc_id,
+        seen_date,
+        unnest(
+            list_filter(
+                string_split(page_text, e'\n'),
+                -- a case, so most lines (no number of four digits) pay for one test only
+                lambda page_line: case
+                    when not regexp_matches(page_line, '\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2}') then false
+                    when length(trim(page_line)) <= 100
+                        then len(regexp_extract_all(page_line, '(?:^|[^\pL\pM])\p{Ll}[\pL\pM]{2,}')) <= 3
+                    else regexp_matches(page_line, '(?:19|20)\d{2}-\d{2}-\d{2}T\d{2}:\d{2}')
+                end
+            )
+        ) as page_line
+    from documents
+),
+
+dated_lines as (
+    -- Whether a line says the page was published, or updated.
+    select
+        *,
         regexp_matches(
-            split_lines.page_line,
+            page_line,
             '(?i)\b(?:published|posted|publié|veröffentlicht|publicad|pubblicat|opublikowan|gepubliceerd|publicat'
             || '|publikováno|yayınlan)|опубликован|تاريخ النشر|प्रकाशित'
         ) as says_published,
         regexp_matches(
-            split_lines.page_line,
+            page_line,
             '(?i)updated|modified|mis à jour|aktualisiert|actualizad|aggiornat|atualizad|zaktualizowan|bijgewerkt'
             || '|обновлен|güncellen|تحديث|अपडेट'
         ) as says_updated
-    from documents,
-        unnest(string_split(documents.page_text, e'\n')) with ordinality as split_lines (page_line, line_no)
-    where regexp_matches(split_lines.page_line, '\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2}')
-        and (
-            -- a byline or listing line: short, and at most three lowercase words ("at", "by"),
-            -- where "A file photo taken on May 3, 2019 shows the building." has six
-            (
-                length(trim(split_lines.page_line)) <= 100
-                and len(regexp_extract_all(split_lines.page_line, '(?:^|[^\pL\pM])\p{Ll}[\pL\pM]{2,}')) <= 3
-            )
-            or regexp_matches(split_lines.page_line, '(?:19|20)\d{2}-\d{2}-\d{2}T\d{2}:\d{2}')
-        )
+    from page_lines
 ),
 
 page_forms as (
@@ -136,7 +149,7 @@ page_forms as (
         regexp_extract(
             page_line, '((?:19|20)\d{2})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]', ['year', 'month', 'day']
         ) as cjk
-    from page_lines
+    from dated_lines
 ),
 
 page_readings as (
@@ -144,7 +157,6 @@ page_readings as (
         forms.doc_id,
         forms.seen_date,
         forms.page_line,
-        forms.line_no,
         forms.says_published,
         forms.says_updated,
         readings.stated_date
@@ -154,38 +166,38 @@ page_readings as (
     left join staging.stg_date_words as second_words
         on second_words.kind = 'month' and second_words.word = lower(forms.day_first.word)
     cross join unnest([
-            try(make_date(
+            day_of(
                 try_cast(forms.word_first.year as integer),
                 first_words.number,
                 try_cast(forms.word_first.day as integer)
-            )),
-            try(make_date(
+            ),
+            day_of(
                 try_cast(forms.day_first.year as integer),
                 second_words.number,
                 try_cast(forms.day_first.day as integer)
-            )),
-            try(make_date(
+            ),
+            day_of(
                 try_cast(forms.iso.year as integer), try_cast(forms.iso.month as integer), try_cast(forms.iso.day as integer)
-            )),
-            try(make_date(
+            ),
+            day_of(
                 try_cast(forms.dotted.year as integer),
                 try_cast(forms.dotted.month as integer),
                 try_cast(forms.dotted.day as integer)
-            )),
-            try(make_date(
+            ),
+            day_of(
                 try_cast(forms.cjk.year as integer), try_cast(forms.cjk.month as integer), try_cast(forms.cjk.day as integer)
-            )),
+            ),
             -- 12/11/2023 is 11 December in the US, 12 November elsewhere: both readings compete.
-            try(make_date(
+            day_of(
                 try_cast(forms.slashed.year as integer) + case when length(forms.slashed.year) = 2 then 2000 else 0 end,
                 try_cast(forms.slashed.first as integer),
                 try_cast(forms.slashed.second as integer)
-            )),
-            try(make_date(
+            ),
+            day_of(
                 try_cast(forms.slashed.year as integer) + case when length(forms.slashed.year) = 2 then 2000 else 0 end,
                 try_cast(forms.slashed.second as integer),
                 try_cast(forms.slashed.first as integer)
-            ))
+            )
         ]) as readings (stated_date)
     -- Not after the day the page was seen: a page fetched late lists newer stories, and a byline in
     -- a time zone ahead of UTC is rarely a day ahead of the fetch.
@@ -200,19 +212,19 @@ page_dates as (
         doc_id,
         arg_min(
             stated_date,
-            [
-                case when says_published then 0 when says_updated then 2 else 1 end,
-                -date_diff('day', earliest_news_date(), stated_date),
-                line_no
-            ]
+            {
+                'tier': case when says_published then 0 when says_updated then 2 else 1 end,
+                'age': -date_diff('day', earliest_news_date(), stated_date),
+                'line': page_line
+            }
         ) as stated_date,
         arg_min(
             left(trim(page_line), 200),
-            [
-                case when says_published then 0 when says_updated then 2 else 1 end,
-                -date_diff('day', earliest_news_date(), stated_date),
-                line_no
-            ]
+            {
+                'tier': case when says_published then 0 when says_updated then 2 else 1 end,
+                'age': -date_diff('day', earliest_news_date(), stated_date),
+                'line': page_line
+            }
         ) as page_line
     from page_readings
     group by doc_id
