@@ -6,7 +6,10 @@ dropped, and teasers of other stories glued on. The truth is known: copies of on
 pairs and one story; articles from different sources are neither. The seeds add a real story with
 an independent article (004). Outlets are scored on a labelled url list (bench/outlet_urls.csv).
 
-Usage: python bench/copies.py [--scale N ...]  (N: articles for the timing runs, e.g. 100000)
+Copies are scored for each half of bench/devsets.py's fixed MEANTIME split, side by side.
+
+Usage: python bench/copies.py [--half tune|test|both] [--scale N ...]
+(N: articles for the timing runs, e.g. 100000)
 """
 
 from __future__ import annotations
@@ -22,10 +25,15 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from copydesk.ingest.readers import lake_row
-from copydesk.settings import PROJECT_ROOT
-from copydesk.synth.edits import edited_copy
-from copydesk.warehouse.build import build_in_memory
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/copies.py` puts bench/, not the project, first
+    sys.path.insert(0, str(ROOT))
+
+from bench import devsets  # noqa: E402
+from copydesk.ingest.readers import lake_row  # noqa: E402
+from copydesk.settings import PROJECT_ROOT  # noqa: E402
+from copydesk.synth.edits import edited_copy  # noqa: E402
+from copydesk.warehouse.build import build_in_memory  # noqa: E402
 
 DEVSET = PROJECT_ROOT.parent / "shared" / "devsets" / "meantime_en.jsonl"
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
@@ -198,36 +206,36 @@ def timing(articles, sizes: list[int], rng) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--half", choices=["tune", "test", "both"], default="both")
     parser.add_argument("--scale", type=int, nargs="*", default=[], help="article counts to time")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "copies_results.json")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    articles = [
-        json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line
-    ]
-    articles = [a for a in articles if a.get("gold_date")]
-
-    results = {
-        "copies": copy_quality(articles, rng),
-        "seeds": seed_stories(),
-        "outlets": outlet_accuracy(),
-    }
-    copies = results["copies"]
-    print(
-        f"Copies of {len(articles)} MEANTIME articles: {copies['documents']} documents,"
-        f" built in {copies['build_seconds']} s"
-    )
-    for name in ("copy_pairs", "copy_groups", "story_groups"):
-        r = copies[name]
+    halves = devsets.HALVES if args.half == "both" else (args.half,)
+    results: dict = {"copies": {}}
+    for half in halves:
+        articles = [a for a in devsets.meantime(half, DEVSET) if a.get("gold_date")]
+        results["copies"][half] = copy_quality(articles, random.Random(f"{args.seed}-{half}"))
+        results["copies"][half]["articles"] = len(articles)
+    results["seeds"] = seed_stories()
+    results["outlets"] = outlet_accuracy()
+    for half in halves:
+        copies = results["copies"][half]
         print(
-            f"  {name:<13} precision {r['precision']:.3f}  recall {r['recall']:.3f}"
-            f"  ({r['pairs_found']} found, {r['pairs_true']} true)"
+            f"Copies of {copies['articles']} MEANTIME articles ({half} half):"
+            f" {copies['documents']} documents, built in {copies['build_seconds']} s"
         )
+        for name in ("copy_pairs", "copy_groups", "story_groups"):
+            r = copies[name]
+            print(
+                f"  {name:<13} precision {r['precision']:.3f}  recall {r['recall']:.3f}"
+                f"  ({r['pairs_found']} found, {r['pairs_true']} true)"
+            )
+        print(f"  copy groups mixing independent articles: {copies['groups_mixing_sources']}")
     print(
         "  (story precision is a lower bound: its truth is one story per source article, while"
         " MEANTIME covers several events with several articles each)"
     )
-    print(f"  copy groups mixing independent articles: {copies['groups_mixing_sources']}")
     print(
         f"  targets: copy pairs precision >= {TARGETS['copy_precision']},"
         f" recall >= {TARGETS['copy_recall']}"
@@ -242,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  wrong: {wrong}")
     if args.scale:
         print("Scale:")
-        results["scale"] = timing(articles, args.scale, rng)
+        every = [a for a in devsets.meantime(None, DEVSET) if a.get("gold_date")]
+        results["scale"] = timing(every, args.scale, rng)
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"written to {args.out}")
     return 0

@@ -5,7 +5,10 @@ publication dates, NewsReader MEANTIME corpus, CC BY 4.0; Wikinews text CC BY 2.
 seeds. Each case is built into its own in-memory warehouse by the same SQL models as a nightly
 run, so a planted copy of one case never lends its date to another.
 
-Usage: python bench/quality.py [--devset PATH] [--out bench/quality_results.json]
+Every figure is given for each half of bench/devsets.py's fixed split (tuning and test), side by
+side: rules are tuned on the tuning half only.
+
+Usage: python bench/quality.py [--half tune|test|both] [--devset PATH] [--out PATH]
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from copydesk.ingest.readers import lake_row
-from copydesk.settings import PROJECT_ROOT
-from copydesk.warehouse.build import build_in_memory
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/quality.py` puts bench/, not the project, first
+    sys.path.insert(0, str(ROOT))
+
+from bench import devsets  # noqa: E402
+from copydesk.ingest.readers import lake_row  # noqa: E402
+from copydesk.settings import PROJECT_ROOT  # noqa: E402
+from copydesk.warehouse.build import build_in_memory  # noqa: E402
 
 DEFAULT_DEVSET = PROJECT_ROOT.parent / "shared" / "devsets" / "meantime_en.jsonl"
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
@@ -202,37 +210,53 @@ def seed_result() -> dict:
     }
 
 
+def run_half(articles: list[dict], seed: int) -> tuple[dict, dict]:
+    """Every case of one half scored: (results, cases)."""
+    cases = planted_cases(articles, random.Random(seed))
+    cases.update(night_cases(articles, random.Random(seed)))
+    results = {name: score(pairs) for name, pairs in cases.items()}
+    clean = results["clean_header"]
+    results["false_repair_rate"] = round(
+        (clean["articles"] - clean["right"]) / clean["articles"], 4
+    )
+    results["articles"] = len(articles)
+    return results, cases
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
+    parser.add_argument("--half", choices=["tune", "test", "both"], default="both")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "quality_results.json")
     parser.add_argument("--seed", type=int, default=20250602)
     args = parser.parse_args(argv)
 
-    records = [
-        json.loads(line) for line in args.devset.read_text(encoding="utf-8").splitlines() if line
-    ]
-    articles = [record for record in records if record.get("gold_date")]  # 2 have no gold date
-    cases = planted_cases(articles, random.Random(args.seed))
-    cases.update(night_cases(articles, random.Random(args.seed)))
-    results = {name: score(pairs) for name, pairs in cases.items()}
-    clean = cases["clean_header"]
-    changed = results["clean_header"]["articles"] - results["clean_header"]["right"]
-    results["false_repair_rate"] = round(changed / len(clean), 4)
+    halves = devsets.HALVES if args.half == "both" else (args.half,)
+    results: dict = {}
+    names: list[str] = []
+    for half in halves:
+        # 2 records have no gold date
+        articles = [a for a in devsets.meantime(half, args.devset) if a.get("gold_date")]
+        results[half], cases = run_half(articles, args.seed)
+        names = list(cases)
     results["seeds"] = seed_result()
 
-    print(f"Date quality on {len(articles)} MEANTIME articles (+ the 5 seeds)")
-    print(f"{'case':<34}{'articles':>9}{'right':>7}{'accuracy':>10}{'target':>8}")
-    for name in cases:
-        r = results[name]
+    counts = ", ".join(f"{h} {results[h]['articles']}" for h in halves)
+    print(f"Date quality on MEANTIME articles by half ({counts}) and the 5 seeds")
+    header = "".join(f"{h + ' n':>8}{h:>8}" for h in halves)
+    print(f"{'case':<46}{header}{'target':>8}")
+    for name in names:
         target = TARGETS.get(name)
-        mark = "" if target is None else ("  ok" if r["accuracy"] >= target else "  MISSED")
+        cells, marks = "", ""
+        for half in halves:
+            r = results[half][name]
+            cells += f"{r['articles']:>8}{r['accuracy']:>8.3f}"
+            if target is not None and r["accuracy"] < target:
+                marks += f" {half} MISSED"
         target_text = f"{target:.3f}" if target else "-"
-        print(
-            f"{name:<34}{r['articles']:>9}{r['right']:>7}{r['accuracy']:>10.3f}{target_text:>8}{mark}"
-        )
-    rate = results["false_repair_rate"]
-    print(f"{'false repairs of clean headers':<34}{'':>9}{changed:>7}{rate:>10.3f}{'0.005':>8}")
+        print(f"{name:<46}{cells}{target_text:>8}{marks}")
+    cells = "".join(f"{'':>8}{results[h]['false_repair_rate']:>8.3f}" for h in halves)
+    print(f"{'false repairs of clean headers':<46}{cells}{'0.005':>8}")
     for prefix, seed in results["seeds"].items():
         verdict = "ok" if seed["right"] else "WRONG"
         print(f"seed {prefix}: published {seed['published']} (gold {seed['gold']}) {verdict}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from copydesk.ingest.decode import doc_id_of
 from copydesk.warehouse.models import load_models
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
@@ -448,6 +449,60 @@ def test_an_implausible_or_broken_header_is_flagged_in_the_article_not_published
     assert articles["fine"]["published_date"] == date(2025, 6, 1)
     for name in ("epoch", "future", "impossible"):
         assert articles[name]["published_date"] not in (date(1970, 1, 1), date(2099, 12, 31))
+
+
+def test_a_records_own_date_is_read_as_written_in_iso_and_rfc_822():
+    hints = {
+        "iso-day": "2025-06-10",
+        "iso-offset": "2025-06-10T23:30:00-05:00",  # June 11 in UTC: the outlet's day is the 10th
+        "iso-compact-offset": "2025-06-10T08:00:00+0200",
+        "news-please": "2025-06-10 10:00:00",
+        "rfc-822": "Tue, 10 Jun 2025 08:00:00 GMT",
+        "rfc-822-offset": "Tue, 10 Jun 2025 23:30:00 -0500",
+        "rfc-822-no-weekday": "10 Jun 2025 08:00 +0000",
+        "rfc-822-one-digit-day": "Tue, 1 Jul 2025 08:00:00 GMT",
+        "impossible": "Tue, 31 Jun 2025 08:00:00 GMT",
+        "iso-impossible": "2025-13-45T08:00:00Z",
+        "words": "yesterday",
+        "empty": "",
+    }
+    documents = [
+        {
+            "doc_id": doc_id_of(name),
+            "header_precision": None,
+            "header_date": None,
+            "url": None,
+            "date_hint": hint,
+            "dateline_date_text": None,
+            "fetched_at": datetime(2025, 7, 2, tzinfo=UTC),
+            "ingested_at": datetime(2025, 7, 2, tzinfo=UTC),
+            "standfirst": None,
+            "body_text": "",
+        }
+        for name, hint in hints.items()
+    ]
+    rows = run_model(
+        "intermediate.int_stated_dates",
+        {
+            "staging.stg_documents": documents,
+            "staging.stg_date_priors": [{"kind": "metadata", "weight": 1.2}],
+            "staging.stg_date_words": staged_words(),
+        },
+    )
+    name_of = {doc_id_of(name): name for name in hints}
+    dated = {name_of[r["doc_id"]]: r["candidate_date"] for r in rows}
+    june_10 = date(2025, 6, 10)
+    assert dated == {
+        "iso-day": june_10,
+        "iso-offset": june_10,
+        "iso-compact-offset": june_10,
+        "news-please": june_10,
+        "rfc-822": june_10,
+        "rfc-822-offset": june_10,
+        "rfc-822-no-weekday": june_10,
+        "rfc-822-one-digit-day": date(2025, 7, 1),
+    }
+    assert [r["detail"] for r in rows if name_of[r["doc_id"]] == "rfc-822"] == [hints["rfc-822"]]
 
 
 # --- Dates the page and its url state (int_stated_dates) ---------------------------------------
