@@ -767,3 +767,19 @@ def test_a_french_page_without_header_is_dated_by_its_byline_and_weekday():
     )
     fetched = datetime(2025, 5, 9, 3, tzinfo=UTC)
     assert date_of(page, fetched_at=fetched) == (date(2025, 5, 8), "page_date")
+
+
+def test_a_datelines_month_day_is_never_given_the_build_year_against_the_url():
+    # Built on 2026-01-15 with no fetch time; the url and the dateline both say 3 December 2024.
+    text = (
+        "WASHINGTON, Dec. 3 (Reuters) - The Senate passed the bill on Tuesday after a long debate."
+    )
+    assert date_of(text, url="https://example.com/politics/2024/12/03/senate-bill/") == (
+        date(2024, 12, 3),
+        "url",
+    )
+    rows = query(
+        build_warehouse([document(text, url="https://example.com/2024/12/03/senate-bill")]),
+        "select candidate_date from date_evidence where evidence_kind = 'dateline'",
+    )
+    assert [r["candidate_date"] for r in rows] == [date(2024, 12, 3)]
