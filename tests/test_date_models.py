@@ -476,6 +476,7 @@ def test_a_records_own_date_is_read_as_written_in_iso_and_rfc_822():
             "dateline_date_text": None,
             "fetched_at": datetime(2025, 7, 2, tzinfo=UTC),
             "ingested_at": datetime(2025, 7, 2, tzinfo=UTC),
+            "header_swapped_date": None,
             "standfirst": None,
             "body_text": "",
         }
@@ -541,6 +542,7 @@ def stated_dates(**fields) -> dict[str, tuple]:
         "doc_id": "d",
         "header_precision": None,
         "header_date": None,
+        "header_swapped_date": None,
         "url": None,
         "date_hint": None,
         "dateline_date_text": None,
@@ -783,3 +785,39 @@ def test_a_datelines_month_day_is_never_given_the_build_year_against_the_url():
         "select candidate_date from date_evidence where evidence_kind = 'dateline'",
     )
     assert [r["candidate_date"] for r in rows] == [date(2024, 12, 3)]
+
+
+def test_with_a_header_a_page_date_only_chooses_between_its_readings():
+    listing = "Related\nDecember 20, 2023\nDecember 5, 2023\nThe council met."
+    clean = {"header_precision": "day", "header_date": date(2023, 12, 22), "fetched_at": None}
+    # a clean header is never opposed by another story's date in the listing
+    assert "page_date" not in stated_dates(body_text=listing, **clean)
+    assert stated_dates(body_text="Dec. 22, 2023\n" + listing, **clean)["page_date"][0] == date(
+        2023, 12, 22
+    )
+    # an inverted header (2023-05-12 for 5 December) meets its other reading on the page
+    inverted = {
+        "header_precision": "day",
+        "header_date": date(2023, 5, 12),
+        "header_swapped_date": date(2023, 12, 5),
+        "fetched_at": None,
+    }
+    assert stated_dates(body_text=listing, **inverted)["page_date"][0] == date(2023, 12, 5)
+    # 12/11/23 reads both ways, so it cannot tell 2023-11-12 from 2023-12-11
+    two_way = {
+        "header_precision": "day",
+        "header_date": date(2023, 11, 12),
+        "header_swapped_date": date(2023, 12, 11),
+        "fetched_at": None,
+    }
+    assert "page_date" not in stated_dates(body_text="12/11/23 4:23pm\nThe council met.", **two_way)
+
+
+def test_without_header_or_fetch_the_first_page_date_or_the_one_nearest_the_url_wins():
+    page = "Home\nDecember 20, 2023\nThe council met.\nRelated\nDecember 28, 2023\nMarch 3, 2023"
+    # seen only when ingested (2026): a page lists later stories too, so the first date
+    assert stated_dates(body_text=page, fetched_at=None)["page_date"][0] == date(2023, 12, 20)
+    near_url = stated_dates(
+        body_text=page, fetched_at=None, url="https://example.com/2023/12/27/council"
+    )
+    assert near_url["page_date"][0] == date(2023, 12, 28)

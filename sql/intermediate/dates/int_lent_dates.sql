@@ -67,15 +67,13 @@ lent_dates as (
 ),
 
 anchored_dates as (
-    -- The dates an article's own metadata proposes: its header (either reading), url, page date,
-    -- record date or dateline. An article with any of them is anchored.
+    -- The dates an article's own metadata proposes: its header (either reading), url, record
+    -- date or dateline. An article with any of them is anchored.
     select distinct
         doc_id,
         candidate_date
     from intermediate.int_date_candidates
-    where evidence_kind in (
-        'header', 'header_swapped', 'url', 'url_timestamp', 'page_date', 'metadata', 'dateline'
-    )
+    where evidence_kind in ('header', 'header_swapped', 'url', 'metadata', 'dateline')
 ),
 
 lenders as (

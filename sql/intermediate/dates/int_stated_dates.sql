@@ -9,6 +9,10 @@ with documents as (
         doc_id,
         -- The header as an anchor for the dateline's year: a month is close enough, a year is not.
         case when header_precision in ('day', 'month') then header_date end as header_date,
+        -- The header's readings, which a page date may only choose between.
+        case when header_precision = 'day' then header_date end as day_header,
+        header_swapped_date,
+        fetched_at is not null as is_fetched,
         url,
         date_hint,
         dateline_date_text,
@@ -96,16 +100,26 @@ page_lines as (
         seen_date,
         unnest(
             list_filter(
-                string_split(page_text, e'\n'),
+                list_transform(
+                    range(1, len(string_split(page_text, e'\n')) + 1),
+                    lambda line_no: { 'page_line': string_split(page_text, e'\n')[line_no], 'line_no': line_no }
+                ),
                 -- a case, so most lines (no number of four digits) pay for one test only
-                lambda page_line: case
-                    when not regexp_matches(page_line, '\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2}') then false
-                    when length(trim(page_line)) <= 100
-                        then len(regexp_extract_all(page_line, '(?:^|[^\pL\pM])\p{Ll}[\pL\pM]{2,}')) <= 3
-                    else regexp_matches(page_line, '(?:19|20)\d{2}-\d{2}-\d{2}T\d{2}:\d{2}')
+                lambda numbered: case
+                    when not regexp_matches(
+                        struct_extract(numbered, 'page_line'), '\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2}'
+                    ) then false
+                    when length(trim(struct_extract(numbered, 'page_line'))) <= 100
+                        then len(regexp_extract_all(
+                            struct_extract(numbered, 'page_line'), '(?:^|[^\pL\pM])\p{Ll}[\pL\pM]{2,}'
+                        )) <= 3
+                    else regexp_matches(
+                        struct_extract(numbered, 'page_line'), '(?:19|20)\d{2}-\d{2}-\d{2}T\d{2}:\d{2}'
+                    )
                 end
-            )
-        ) as page_line
+            ),
+            recursive := true
+        )
     from documents
 ),
 
@@ -157,9 +171,14 @@ page_readings as (
         forms.doc_id,
         forms.seen_date,
         forms.page_line,
+        forms.line_no,
         forms.says_published,
         forms.says_updated,
-        readings.stated_date
+        readings.stated_date,
+        -- a slashed date both of whose readings are dates cannot tell a header's two readings apart
+        readings.reading_no >= 6
+        and try_cast(forms.slashed.first as integer) <= 12
+        and try_cast(forms.slashed.second as integer) <= 12 as is_two_way
     from page_forms as forms
     left join staging.stg_date_words as first_words
         on first_words.kind = 'month' and first_words.word = lower(forms.word_first.word)
@@ -198,36 +217,10 @@ page_readings as (
                 try_cast(forms.slashed.second as integer),
                 try_cast(forms.slashed.first as integer)
             )
-        ]) as readings (stated_date)
+        ]) with ordinality as readings (stated_date, reading_no)
     -- Not after the day the page was seen: a page fetched late lists newer stories, and a byline in
     -- a time zone ahead of UTC is rarely a day ahead of the fetch.
     where readings.stated_date between earliest_news_date() and forms.seen_date
-),
-
-page_dates as (
-    -- A page lists older related stories' dates too, and "Updated" is later than "Published": the
-    -- latest date not after the page was seen, on a line that says published before one that says
-    -- nothing, before one that says updated.
-    select
-        doc_id,
-        arg_min(
-            stated_date,
-            {
-                'tier': case when says_published then 0 when says_updated then 2 else 1 end,
-                'age': -date_diff('day', earliest_news_date(), stated_date),
-                'line': page_line
-            }
-        ) as stated_date,
-        arg_min(
-            left(trim(page_line), 200),
-            {
-                'tier': case when says_published then 0 when says_updated then 2 else 1 end,
-                'age': -date_diff('day', earliest_news_date(), stated_date),
-                'line': page_line
-            }
-        ) as page_line
-    from page_readings
-    group by doc_id
 ),
 
 metadata_dates as (
@@ -252,6 +245,50 @@ metadata_dates as (
         ) as stated_date
     from documents
     where date_hint is not null
+),
+
+page_dates as (
+    -- Of a page's dates, the one that is its own. With a header, only one of its two readings (the
+    -- header's own first): a page lists other stories' dates, and a clean header must not yield to
+    -- one of them. A line that says published comes before one that says nothing, before one that
+    -- says updated; then the nearest to its url's or record's date; then, fetched, the latest not
+    -- after the fetch day (related stories are older); then the first in the page (seen only when
+    -- ingested, a page may list any later date).
+    select
+        readings.doc_id,
+        arg_min(
+            readings.stated_date,
+            {
+                'header': readings.stated_date is distinct from documents.day_header,
+                'tier': case when readings.says_published then 0 when readings.says_updated then 2 else 1 end,
+                'distance': abs(date_diff('day', readings.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, readings.stated_date))),
+                'age': case when documents.is_fetched then -date_diff('day', earliest_news_date(), readings.stated_date) else 0 end,
+                'line_no': readings.line_no
+            }
+        ) as stated_date,
+        arg_min(
+            left(trim(readings.page_line), 200),
+            {
+                'header': readings.stated_date is distinct from documents.day_header,
+                'tier': case when readings.says_published then 0 when readings.says_updated then 2 else 1 end,
+                'distance': abs(date_diff('day', readings.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, readings.stated_date))),
+                'age': case when documents.is_fetched then -date_diff('day', earliest_news_date(), readings.stated_date) else 0 end,
+                'line_no': readings.line_no
+            }
+        ) as page_line
+    from page_readings as readings
+    join documents
+        using (doc_id)
+    left join url_dates
+        using (doc_id)
+    left join metadata_dates as metadata
+        using (doc_id)
+    where documents.day_header is null
+        or (
+            readings.stated_date in (documents.day_header, documents.header_swapped_date)
+            and not coalesce(readings.is_two_way, false)
+        )
+    group by readings.doc_id
 ),
 
 anchors as (
