@@ -650,10 +650,14 @@ def test_published_wins_over_a_later_updated():
     assert stated_dates(body_text=body)["page_date"][0] == date(2025, 5, 6)
 
 
-def test_an_ambiguous_slashed_date_takes_the_reading_nearest_before_the_fetch():
-    body = "12/11/2025\nThe council met."
+def test_a_slashed_date_reads_month_first_unless_its_first_number_is_above_12():
     fetched = datetime(2025, 12, 20, 9, tzinfo=UTC)
-    assert stated_dates(body_text=body, fetched_at=fetched)["page_date"][0] == date(2025, 12, 11)
+    assert stated_dates(body_text="12/11/2025\nThe council met.", fetched_at=fetched)["page_date"][
+        0
+    ] == date(2025, 12, 11)
+    assert stated_dates(body_text="13/11/2025\nThe council met.", fetched_at=fetched)["page_date"][
+        0
+    ] == date(2025, 11, 13)
 
 
 @pytest.mark.parametrize(
@@ -803,14 +807,15 @@ def test_with_a_header_a_page_date_only_chooses_between_its_readings():
         "fetched_at": None,
     }
     assert stated_dates(body_text=listing, **inverted)["page_date"][0] == date(2023, 12, 5)
-    # 12/11/23 reads both ways, so it cannot tell 2023-11-12 from 2023-12-11
-    two_way = {
+    # 12/11/23 is read month first: it repairs " date 2023-11-12" to 11 December
+    slashed = {
         "header_precision": "day",
         "header_date": date(2023, 11, 12),
         "header_swapped_date": date(2023, 12, 11),
         "fetched_at": None,
     }
-    assert "page_date" not in stated_dates(body_text="12/11/23 4:23pm\nThe council met.", **two_way)
+    body = "12/11/23 4:23pm\nThe council met."
+    assert stated_dates(body_text=body, **slashed)["page_date"][0] == date(2023, 12, 11)
 
 
 def test_without_header_or_fetch_the_first_page_date_or_the_one_nearest_the_url_wins():

@@ -174,11 +174,7 @@ page_readings as (
         forms.line_no,
         forms.says_published,
         forms.says_updated,
-        readings.stated_date,
-        -- a slashed date both of whose readings are dates cannot tell a header's two readings apart
-        readings.reading_no >= 6
-        and try_cast(forms.slashed.first as integer) <= 12
-        and try_cast(forms.slashed.second as integer) <= 12 as is_two_way
+        readings.stated_date
     from page_forms as forms
     left join staging.stg_date_words as first_words
         on first_words.kind = 'month' and first_words.word = lower(forms.word_first.word)
@@ -206,18 +202,25 @@ page_readings as (
             day_of(
                 try_cast(forms.cjk.year as integer), try_cast(forms.cjk.month as integer), try_cast(forms.cjk.day as integer)
             ),
-            -- 12/11/2023 is 11 December in the US, 12 November elsewhere: both readings compete.
-            day_of(
-                try_cast(forms.slashed.year as integer) + case when length(forms.slashed.year) = 2 then 2000 else 0 end,
-                try_cast(forms.slashed.first as integer),
-                try_cast(forms.slashed.second as integer)
-            ),
-            day_of(
-                try_cast(forms.slashed.year as integer) + case when length(forms.slashed.year) = 2 then 2000 else 0 end,
-                try_cast(forms.slashed.second as integer),
-                try_cast(forms.slashed.first as integer)
-            )
-        ]) with ordinality as readings (stated_date, reading_no)
+            -- 12/11/2023 is 11 December in the US, 12 November elsewhere: read month first, as
+            -- bylines do (elsewhere they write 12.11.2023 or the month's name), unless the first
+            -- number is above 12.
+            case
+                when try_cast(forms.slashed.first as integer) <= 12
+                    then day_of(
+                        try_cast(forms.slashed.year as integer)
+                        + case when length(forms.slashed.year) = 2 then 2000 else 0 end,
+                        try_cast(forms.slashed.first as integer),
+                        try_cast(forms.slashed.second as integer)
+                    )
+                else day_of(
+                    try_cast(forms.slashed.year as integer)
+                    + case when length(forms.slashed.year) = 2 then 2000 else 0 end,
+                    try_cast(forms.slashed.second as integer),
+                    try_cast(forms.slashed.first as integer)
+                )
+            end
+        ]) as readings (stated_date)
     -- Not after the day the page was seen: a page fetched late lists newer stories, and a byline in
     -- a time zone ahead of UTC is rarely a day ahead of the fetch.
     where readings.stated_date between earliest_news_date() and forms.seen_date
@@ -284,10 +287,7 @@ page_dates as (
     left join metadata_dates as metadata
         using (doc_id)
     where documents.day_header is null
-        or (
-            readings.stated_date in (documents.day_header, documents.header_swapped_date)
-            and not coalesce(readings.is_two_way, false)
-        )
+        or readings.stated_date in (documents.day_header, documents.header_swapped_date)
     group by readings.doc_id
 ),
 
