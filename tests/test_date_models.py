@@ -1,6 +1,10 @@
 """Date normalization: evidence in, one published_date with its source and confidence out."""
 
+import csv
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
 
 from copydesk.ingest.decode import doc_id_of
 from copydesk.warehouse.models import load_models
@@ -420,6 +424,7 @@ def test_date_mentions_are_read_from_the_opening_of_a_huge_text_only():
         {
             "staging.stg_documents": [{"doc_id": "d", "title": "Talks", "standfirst": None}],
             "intermediate.int_document_parts": [{"doc_id": "d", "body": body}],
+            "staging.stg_date_words": staged_words(),
         },
     )
     assert [r["mention"] for r in rows] == ["on Monday"]
@@ -472,6 +477,9 @@ def test_a_records_own_date_is_read_as_written_in_iso_and_rfc_822():
             "dateline_date_text": None,
             "fetched_at": datetime(2025, 7, 2, tzinfo=UTC),
             "ingested_at": datetime(2025, 7, 2, tzinfo=UTC),
+            "header_swapped_date": None,
+            "standfirst": None,
+            "body_text": "",
         }
         for name, hint in hints.items()
     ]
@@ -480,6 +488,7 @@ def test_a_records_own_date_is_read_as_written_in_iso_and_rfc_822():
         {
             "staging.stg_documents": documents,
             "staging.stg_date_priors": [{"kind": "metadata", "weight": 1.2}],
+            "staging.stg_date_words": staged_words(),
         },
     )
     name_of = {doc_id_of(name): name for name in hints}
@@ -731,3 +740,325 @@ def test_a_night_that_fetches_its_news_the_day_after_weighs_for_the_day_before()
         (date(2025, 6, 15), {}, datetime(2025, 6, 15 + (i >= 2), 20, tzinfo=UTC)) for i in range(10)
     ]
     assert fetch_night({}, night) == {(3, "fetched_night"): 0.31}
+
+
+# --- Dates the page and its url state (int_stated_dates) ---------------------------------------
+
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+FETCHED = datetime(2025, 5, 8, 18, 0, tzinfo=UTC)
+
+
+def reference_rows(name: str) -> list[dict]:
+    with (REFERENCE / f"{name}.csv").open(encoding="utf-8", newline="") as rows:
+        return list(csv.DictReader(rows))
+
+
+def staged_priors() -> list[dict]:
+    return [
+        {"kind": r["kind"], "weight": float(r["weight"]), "why": r["why"]}
+        for r in reference_rows("date_priors")
+    ]
+
+
+def staged_words() -> list[dict]:
+    return [
+        {
+            "language_code": r["language"],
+            "kind": r["kind"],
+            "number": int(r["number"]),
+            "word": r["word"],
+        }
+        for r in reference_rows("date_words")
+    ]
+
+
+def stated_dates(**fields) -> dict[str, tuple]:
+    """int_stated_dates over one staged document: evidence kind -> (date, detail)."""
+    row = {
+        "doc_id": "d",
+        "header_precision": None,
+        "header_date": None,
+        "header_swapped_date": None,
+        "url": None,
+        "date_hint": None,
+        "dateline_date_text": None,
+        "fetched_at": FETCHED,
+        "ingested_at": datetime(2026, 1, 15, tzinfo=UTC),
+        "standfirst": None,
+        "body_text": "The council met to vote.",
+    }
+    row.update(fields)
+    rows = run_model(
+        "intermediate.int_stated_dates",
+        {
+            "staging.stg_documents": [row],
+            "staging.stg_date_priors": staged_priors(),
+            "staging.stg_date_words": staged_words(),
+        },
+    )
+    return {r["evidence_kind"]: (r["candidate_date"], r["detail"]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://example.com/news/2025/05/08/council-votes/", "url"),
+        ("https://example.com/world/2025/may/08/council-votes", "url"),
+        ("https://example.com/news/202505/08/council-votes.html", "url"),
+        ("https://example.com/news/20250508/council-votes", "url"),
+        ("https://example.com/news/ct-council-votes-20250508-kr4ikvar7ncnb-story.html", "url"),
+        ("https://example.com/news/2025-05-08-council-votes", "url"),
+        ("https://example.com/news/1746699960/council-votes", "url_timestamp"),
+        ("https://example.com/news/council-votes?ts=1746699960000", "url_timestamp"),
+        ("https://example.com/news/681c86b8a1e1593ea5367a70", "url_timestamp"),
+        # a day of time zones after the fetch is still plausible
+        ("https://example.com/news/2025/05/09/council-votes/", "url"),
+    ],
+)
+def test_a_url_form_states_the_date(url, kind):
+    stated = stated_dates(url=url)
+    assert stated[kind][0] in (date(2025, 5, 8), date(2025, 5, 9))
+    assert set(stated) == {kind}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/books/9781234567890",  # 13 digits, an ISBN: the year 2279
+        "https://example.com/games/council-votes-1851118462",  # an article id: 2028, after the fetch
+        "https://example.com/nfl/news/b9565ae08a1e1593ea5367a7",  # 24 hex, not a time: 2068
+        "https://example.com/news/0ac37b0b1ab398ea91df35b88b87d623",  # 32 hex (md5), not an ObjectId
+        "https://example.com/news/2025/02/31/council-votes/",  # 31 February
+        "https://example.com/news/20250231/council-votes",
+        "https://example.com/news/1970/01/01/council-votes/",  # before 1990
+        "https://example.com/news/2025/06/08/council-votes/",  # a month after the fetch
+        "https://example.com/news/story?id=105726154",  # 9 digits: no timestamp
+    ],
+)
+def test_a_url_number_that_is_not_a_plausible_date_states_nothing(url):
+    assert stated_dates(url=url) == {}
+
+
+def test_the_first_url_form_that_is_a_date_wins_over_an_impossible_one():
+    stated = stated_dates(url="https://example.com/2025/02/31/votes-20250507-story.html")
+    assert stated["url"][0] == date(2025, 5, 7)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Published 8 May 2025",
+        "May 8, 2025 10:42 AM",
+        "By Jane Doe | May 8th 2025 at 10:42AM",
+        "Thursday 8 May 2025 17:23, UK",
+        "08.05.2025, 10:42",
+        "2025-05-08T10:42:00Z",
+        "Reuters2025-05-08T10:42",
+        "8 maja 2025",
+        "8 мая 2025 г., 10:42",
+        "8 de mayo de 2025",
+        "8. Mai 2025",
+        "8 mai 2025 à 10h42",
+        "8 maggio 2025",
+        "8 mei 2025",
+        "8 Mayıs 2025 Perşembe",
+        "8 मई 2025",
+        "٨ مايو ٢٠٢٥",
+        "2025年5月8日 10:42",
+        "05/08/2025",
+    ],
+)
+def test_a_byline_states_the_pages_date(line):
+    body = (
+        f"Home\nNews\nCouncil votes on the budget\n{line}\nThe council met to vote on the budget."
+    )
+    assert stated_dates(body_text=body)["page_date"][0] == date(2025, 5, 8)
+
+
+def test_the_latest_listed_date_not_after_the_fetch_wins():
+    body = "Related\nMarch 3, 2025\nMay 8, 2025\nMay 9, 2025\nJune 1, 2025\nThe council met."
+    # May 9 is a day after the fetch day: a later story in the listing, not this page's date.
+    assert stated_dates(body_text=body)["page_date"] == (date(2025, 5, 8), "May 8, 2025")
+
+
+def test_published_wins_over_a_later_updated():
+    body = "Updated May 8, 2025 6:00 a.m.\nPublished May 6, 2025 3:12 p.m.\nThe council met."
+    assert stated_dates(body_text=body)["page_date"][0] == date(2025, 5, 6)
+
+
+def test_a_slashed_date_reads_month_first_unless_its_first_number_is_above_12():
+    fetched = datetime(2025, 12, 20, 9, tzinfo=UTC)
+    assert stated_dates(body_text="12/11/2025\nThe council met.", fetched_at=fetched)["page_date"][
+        0
+    ] == date(2025, 12, 11)
+    assert stated_dates(body_text="13/11/2025\nThe council met.", fetched_at=fetched)["page_date"][
+        0
+    ] == date(2025, 11, 13)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "A file photo taken on May 3, 2019 shows the building in the town centre.",
+        "© 2025 Reuters. All rights reserved.\nCopyright 2024",
+        "February 31, 2025\n31.02.2025\n2025-02-31T10:00:00Z",
+        "May 8, 1970",
+    ],
+)
+def test_a_body_sentence_an_impossible_or_implausible_date_is_no_page_date(body):
+    assert "page_date" not in stated_dates(body_text=body)
+
+
+def test_a_datelines_month_day_takes_the_year_of_the_url_not_of_the_build():
+    # No fetch time: the build (ingest) day is 2026-01-15, yet the url says December 2024.
+    stated = stated_dates(
+        url="https://example.com/2024/12/03/story",
+        dateline_date_text="Dec. 3",
+        fetched_at=None,
+    )
+    assert stated["dateline"][0] == date(2024, 12, 3)
+
+
+def test_a_datelines_month_day_takes_the_year_of_the_pages_byline():
+    stated = stated_dates(
+        body_text="December 2, 2024 at 7:35 PM\nThe council met.",
+        dateline_date_text="Dec. 3",
+        fetched_at=None,
+    )
+    assert stated["dateline"][0] == date(2024, 12, 3)
+
+
+def test_an_undated_page_is_dated_by_its_byline_not_the_fetch_hour():
+    page = (
+        "Council votes on the budget - Example News\nHome\nWorld\nCouncil votes on the budget\n"
+        "By Jane Doe\nPublished May 7, 2025 10:42 PM\n"
+        "The council voted on Wednesday to approve the budget after a long debate.\n"
+        "Related\nApril 2, 2025\nMarch 30, 2025\n"
+    )
+    fetched = datetime(2025, 5, 8, 20, tzinfo=UTC)
+    assert date_of(page, fetched_at=fetched) == (date(2025, 5, 7), "page_date")
+
+
+# --- Weekdays and month-days in other languages (int_date_mentions) ----------------------------
+
+
+def mentions_of(body: str) -> list[tuple]:
+    rows = run_model(
+        "intermediate.int_date_mentions",
+        {
+            "staging.stg_documents": [{"doc_id": "d", "title": "Sommet", "standfirst": None}],
+            "intermediate.int_document_parts": [{"doc_id": "d", "body": body}],
+            "staging.stg_date_words": staged_words(),
+        },
+    )
+    return [
+        (r["mention"], r["mention_kind"], r["iso_weekday"], r["month_number"], r["day_of_month"])
+        for r in sorted(rows, key=lambda r: r["mention_no"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Le ministre a déclaré lundi que le sommet du 8 mai aura lieu.",
+            [("lundi", "weekday", 1, None, None), ("8 mai", "month_day", None, 5, 8)],
+        ),
+        (
+            "Minister powiedział w poniedziałek, że szczyt 8 maja się odbędzie.",
+            [("poniedziałek", "weekday", 1, None, None), ("8 maja", "month_day", None, 5, 8)],
+        ),
+        (
+            "Министр заявил в понедельник, что саммит 8 мая состоится.",
+            [("понедельник", "weekday", 1, None, None), ("8 мая", "month_day", None, 5, 8)],
+        ),
+        (
+            "Der Minister sagte am Montag, der Gipfel am 8. Mai 2025 finde statt.",
+            [("montag", "weekday", 1, None, None), ("8. mai 2025", "month_day", None, 5, 8)],
+        ),
+        (
+            "El ministro dijo el lunes que la cumbre del 8 de mayo se celebrará.",
+            [("lunes", "weekday", 1, None, None), ("8 de mayo", "month_day", None, 5, 8)],
+        ),
+        (
+            "मंत्री ने सोमवार को कहा कि 8 मई को शिखर सम्मेलन होगा।",
+            [("सोमवार", "weekday", 1, None, None), ("8 मई", "month_day", None, 5, 8)],
+        ),
+        (
+            "قال الوزير يوم الاثنين إن القمة ستعقد في 8 مايو.",
+            [("الاثنين", "weekday", 1, None, None), ("8 مايو", "month_day", None, 5, 8)],
+        ),
+        # A number before any other word is no date, and a month alone is no weekday.
+        ("Bakan, 15 kişinin öldüğünü söyledi; zirve mayıs ayında.", []),
+    ],
+)
+def test_weekdays_and_month_days_in_other_languages_are_mentions(body, expected):
+    assert mentions_of(body) == expected
+
+
+def test_an_english_text_is_read_by_the_english_patterns_alone():
+    # "mardi" in an English text is a name, not Tuesday: English texts skip the word table.
+    body = "The team met on Monday at the Mardi Gras parade, and the mayor said the 8 mai stand..."
+    assert mentions_of(body) == [("on Monday", "weekday", 1, None, None)]
+
+
+def test_a_french_page_without_header_is_dated_by_its_byline_and_weekday():
+    page = (
+        "Accueil\nPolitique\nLe sommet aura lieu\nPublié le jeudi 8 mai 2025 à 10h42\n"
+        "Le ministre a déclaré jeudi que le sommet aurait lieu en juin.\n"
+    )
+    fetched = datetime(2025, 5, 9, 3, tzinfo=UTC)
+    assert date_of(page, fetched_at=fetched) == (date(2025, 5, 8), "page_date")
+
+
+def test_a_datelines_month_day_is_never_given_the_build_year_against_the_url():
+    # Built on 2026-01-15 with no fetch time; the url and the dateline both say 3 December 2024.
+    text = (
+        "WASHINGTON, Dec. 3 (Reuters) - The Senate passed the bill on Tuesday after a long debate."
+    )
+    assert date_of(text, url="https://example.com/politics/2024/12/03/senate-bill/") == (
+        date(2024, 12, 3),
+        "url",
+    )
+    rows = query(
+        build_warehouse([document(text, url="https://example.com/2024/12/03/senate-bill")]),
+        "select candidate_date from date_evidence where evidence_kind = 'dateline'",
+    )
+    assert [r["candidate_date"] for r in rows] == [date(2024, 12, 3)]
+
+
+def test_with_a_header_a_page_date_only_chooses_between_its_readings():
+    listing = "Related\nDecember 20, 2023\nDecember 5, 2023\nThe council met."
+    clean = {"header_precision": "day", "header_date": date(2023, 12, 22), "fetched_at": None}
+    # a clean header is never opposed by another story's date in the listing
+    assert "page_date" not in stated_dates(body_text=listing, **clean)
+    assert stated_dates(body_text="Dec. 22, 2023\n" + listing, **clean)["page_date"][0] == date(
+        2023, 12, 22
+    )
+    # an inverted header (2023-05-12 for 5 December) meets its other reading on the page
+    inverted = {
+        "header_precision": "day",
+        "header_date": date(2023, 5, 12),
+        "header_swapped_date": date(2023, 12, 5),
+        "fetched_at": None,
+    }
+    assert stated_dates(body_text=listing, **inverted)["page_date"][0] == date(2023, 12, 5)
+    # 12/11/23 is read month first: it repairs " date 2023-11-12" to 11 December
+    slashed = {
+        "header_precision": "day",
+        "header_date": date(2023, 11, 12),
+        "header_swapped_date": date(2023, 12, 11),
+        "fetched_at": None,
+    }
+    body = "12/11/23 4:23pm\nThe council met."
+    assert stated_dates(body_text=body, **slashed)["page_date"][0] == date(2023, 12, 11)
+
+
+def test_without_header_or_fetch_the_first_page_date_or_the_one_nearest_the_url_wins():
+    page = "Home\nDecember 20, 2023\nThe council met.\nRelated\nDecember 28, 2023\nMarch 3, 2023"
+    # seen only when ingested (2026): a page lists later stories too, so the first date
+    assert stated_dates(body_text=page, fetched_at=None)["page_date"][0] == date(2023, 12, 20)
+    near_url = stated_dates(
+        body_text=page, fetched_at=None, url="https://example.com/2023/12/27/council"
+    )
+    assert near_url["page_date"][0] == date(2023, 12, 28)

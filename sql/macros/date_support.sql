@@ -84,3 +84,9 @@ create or replace temp macro text_support(weekday_counts, weekday_total, month_d
 -- published date are rated alike (0.1 keeps a lone weak date from scoring 1).
 create or replace temp macro date_confidence(best_score, runner_up_score) as
     round(best_score / (best_score + runner_up_score + 0.1), 3);
+
+-- The date of a year, month and day read from text, null when there is no such day (31 February,
+-- month 13) or a part is missing. A string cast, not try(make_date(...)): try() falls back to
+-- row-by-row evaluation whenever one row of a chunk errs, and read dates often do.
+create or replace temp macro day_of(year_number, month_number, day_number) as
+    try_cast(printf('%04d-%02d-%02d', year_number, month_number, day_number) as date);

@@ -1,7 +1,7 @@
 -- One row per date an article's own metadata or text proposes as its publication date.
 -- Why: a header can be inverted or a day off, so it is one piece of evidence among several (its
--- readings, the url, the record's date, the dateline, the fetch time), each with a prior weight
--- (staging.stg_date_priors); int_date_evidence adds how well the text supports each.
+-- readings, the url, the page's byline, the record's date, the dateline, the fetch time), each with
+-- a prior weight (staging.stg_date_priors); int_date_evidence adds how well the text supports each.
 -- @incremental doc_id = build.new_documents.doc_id
 -- @grain doc_id, candidate_date, evidence_kind
 with documents as (
@@ -117,7 +117,7 @@ month_items as (
 select
     doc_id, -- the article
     candidate_date, -- a date proposed as its publication date
-    evidence_kind, -- header, header_swapped, url, metadata, dateline, night, fetched_at or header_month
+    evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, metadata, dateline, night, fetched_at or header_month
     weight, -- prior weight of this kind of evidence (staging.stg_date_priors)
     detail -- the evidence as written
 from items
