@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:  # `python bench/realpages.py` puts bench/, not th
     sys.path.insert(0, str(ROOT))
 
 from bench import devsets  # noqa: E402
+from bench.baselines import DATEPARSER_CHARS, dateparser_fair, htmldate_dates  # noqa: E402
 from copydesk.ingest.readers import lake_row  # noqa: E402
 from copydesk.warehouse.build import build_in_memory  # noqa: E402
 
@@ -156,8 +157,15 @@ def written_forms(day: date) -> list[str]:
         f"{m}/{d}/{y % 100:02d}",
         f"{m:02d}/{d:02d}/{y % 100:02d}",
     }
+    nth = f"{d}{'th' if 10 <= d % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(d % 10, 'th')}"
     for name in names:
         forms |= {f"{name} {d}, {y}", f"{name} {d:02d}, {y}", f"{d} {name} {y}", f"{name} {d} {y}"}
+        forms |= {
+            f"{name} {nth}, {y}",
+            f"{name} {nth} {y}",
+            f"{nth} {name} {y}",
+            f"{d} {name}, {y}",
+        }
     return [form.lower() for form in forms]
 
 
@@ -246,6 +254,37 @@ def date_scores(pairs, published: dict, doubtful: set[str], seconds: float | Non
     if seconds is not None:
         result["seconds"] = round(seconds, 2)
     return result
+
+
+def peer_dates(pairs: list[tuple[dict, date]], doubtful: set[str]) -> dict:
+    """dateparser and htmldate on the same records, given what a user would give them: the url
+    (when the record has one), the title and text, the fetch time (else the ingest time)."""
+    rows = [
+        {
+            "text": doc["text"],
+            "url": doc.get("url"),
+            "title_hint": doc.get("title_hint"),
+            "date_hint": None,
+            "relative_base": (doc.get("fetched_at") or doc["ingested_at"]).replace(tzinfo=None),
+        }
+        for doc, _ in pairs
+    ]
+    results = {}
+    found, _, seconds = dateparser_fair(rows, DATEPARSER_CHARS)
+    results["dateparser_url_then_text"] = _peer_score(pairs, found, doubtful, seconds)
+    try:
+        found, seconds = htmldate_dates(rows)
+        results["htmldate_url_then_text"] = _peer_score(pairs, found, doubtful, seconds)
+    except ImportError:
+        results["htmldate_url_then_text"] = "not installed (pip install -e '.[dev]')"
+    return results
+
+
+def _peer_score(pairs, found, doubtful, seconds) -> dict:
+    published = {doc["source_id"]: day for (doc, _), day in zip(pairs, found, strict=True)}
+    scores = date_scores(pairs, published, doubtful, seconds)
+    scores.pop("wrong_examples")
+    return scores
 
 
 def article_span(article: dict) -> tuple[list[str], int, int] | None:
@@ -518,7 +557,7 @@ def uci_build(rows: list[dict]) -> dict:
         ).fetchall()
     }
     conn.close()
-    right_name = right_any = 0
+    right_name = right_any = host_as_name = 0
     wrong = []
     missing = sum(f"uci-{r['ID']}" not in found for r in kept)
     scored = [r for r in kept if f"uci-{r['ID']}" in found]
@@ -526,6 +565,9 @@ def uci_build(rows: list[dict]) -> dict:
         outlet = found[f"uci-{r['ID']}"][0]
         by_name = same_name(outlet, name_forms(r["PUBLISHER"]))
         right_name += by_name
+        host_as_name += same_name(
+            r["HOSTNAME"].lower().removeprefix("www."), name_forms(r["PUBLISHER"])
+        )
         ok = by_name or outlet_names_host(outlet, r["HOSTNAME"].lower())
         right_any += ok
         if not ok:
@@ -542,6 +584,7 @@ def uci_build(rows: list[dict]) -> dict:
             "articles": len(scored),
             "accuracy": round(right_any / len(scored), 4) if scored else None,
             "accuracy_publisher_name": round(right_name / len(scored), 4) if scored else None,
+            "host_as_name_baseline": round(host_as_name / len(scored), 4) if scored else None,
             "not_an_article": missing,
             "wrong_hosts": Counter(w["host"] for w in wrong).most_common(10),
             "wrong": wrong[:10],
@@ -551,6 +594,18 @@ def uci_build(rows: list[dict]) -> dict:
             "largest": max((len(g) for g in stories.values()), default=0),
         },
     }
+
+
+def real_host_outlets() -> dict:
+    """Outlets on real hosts for each half: NAEB's urls and UCI's (bench/sidebyside.py)."""
+    results = {}
+    for half in devsets.HALVES:
+        pages = [a for a in devsets.naeb(half) if a.get("page_text")]
+        results[half] = {
+            "naeb": naeb_outlets(pages),
+            "uci": uci_build(devsets.uci(half))["outlets"],
+        }
+    return results
 
 
 # --- wire agency --------------------------------------------------------------------------------
@@ -625,6 +680,8 @@ def run_half(half: str, seed: int) -> dict:
     }
     cases = date_cases(articles, rng)
     result["dates"] = {name: score_dates(pairs, doubtful) for name, pairs in cases.items()}
+    for name in ("no_header_with_fetch_time", "jsonl_url_no_date"):
+        result["dates"][name]["peers"] = peer_dates(cases[name], doubtful)
     fetch_day = [
         (doc["fetched_at"].date() == gold) for doc, gold in cases["no_header_with_fetch_time"]
     ]
@@ -671,6 +728,10 @@ def headline(r: dict) -> dict:
         ],
         "fetch_day_alone": d["no_header_with_fetch_time"]["fetch_day_alone"],
         "jsonl_url_no_date": d["jsonl_url_no_date"]["accuracy"],
+        "jsonl_url_no_date_dateparser": _peer(d["jsonl_url_no_date"], "dateparser"),
+        "jsonl_url_no_date_htmldate": _peer(d["jsonl_url_no_date"], "htmldate"),
+        "no_header_with_fetch_time_dateparser": _peer(d["no_header_with_fetch_time"], "dateparser"),
+        "no_header_with_fetch_time_htmldate": _peer(d["no_header_with_fetch_time"], "htmldate"),
         "inversions_repaired": d["inverted_header"]["accuracy"],
         "inversions_repaired_with_fetch_time": d["inverted_header_with_fetch_time"]["accuracy"],
         "clean_headers_kept": true["accuracy"],
@@ -695,6 +756,11 @@ def headline(r: dict) -> dict:
         "outlets_uci": r["uci"]["outlets"]["accuracy"],
         "wire_agency": round(wire_right / wire_n, 4),
     }
+
+
+def _peer(case: dict, tool: str) -> float | None:
+    scores = case.get("peers", {}).get(f"{tool}_url_then_text")
+    return scores.get("accuracy") if isinstance(scores, dict) else None
 
 
 def print_table(heads: dict[str, dict]) -> None:
