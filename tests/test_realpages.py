@@ -47,6 +47,8 @@ def test_an_outlet_names_its_host_not_a_parent_domain():
     assert outlet_names_host("The New York Times", "www.nytimes.com")
     assert outlet_names_host("news.com.au", "www.news.com.au")
     assert outlet_names_host("The Atlantic", "theatlantic.com")
+    assert outlet_names_host("AP", "apnews.com")
+    assert not outlet_names_host("AP", "apple.com")
     assert not outlet_names_host("The Times of India", "economictimes.indiatimes.com")
     assert not outlet_names_host(None, "cnn.com")
 
