@@ -329,8 +329,16 @@ def host_of(url: str) -> str:
     return re.sub(r"^[a-z]+://", "", url.lower()).split("/")[0].split(":")[0]
 
 
-def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
-    """All pages of a half in one build, some undated, a quarter reprinted on other sites."""
+def night(
+    articles: list[dict],
+    rng: random.Random,
+    doubtful: set[str],
+    wikinews: list[dict] | None = None,
+    wiki_rng: random.Random | None = None,
+) -> dict:
+    """All pages of a half in one build, some undated, a quarter reprinted on other sites; with
+    the half's MEANTIME articles (Wikinews, 2004-2012) among them, a fifth undated: events and
+    years mixed."""
     templates = [a for a in articles if article_span(a) is not None]
     rows: list[tuple[dict, date, str, str]] = []  # document, gold, article id, kind
     furniture: dict[str, str] = {}  # source_id -> the site whose page furniture it carries
@@ -362,6 +370,15 @@ def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
             else:
                 doc = document(text, sid, fetched_at=fetch_time(gold, rng))
                 rows.append((doc, gold, ident, "copy_undated_with_fetch_time"))
+    wiki_rng = wiki_rng or random.Random(0)
+    for article in wikinews or []:
+        gold, ident = gold_of(article), f"mt-{article['doc_id']}"
+        body = article["text_without_dateline"]
+        if wiki_rng.random() < 0.2:
+            doc = document(body, ident, fetched_at=fetch_time(gold, wiki_rng))
+            rows.append((doc, gold, ident, "wikinews_undated_with_fetch_time"))
+        else:
+            rows.append((document(f" date {gold} {body}", ident), gold, ident, "wikinews"))
     started = time.perf_counter()
     conn = build_in_memory([doc for doc, *_ in rows])
     seconds = time.perf_counter() - started
@@ -379,6 +396,7 @@ def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
     published = {v[0]: v[1] for v in by_doc.values()}
     article_of = {doc["doc_id"]: ident for doc, _, ident, _ in rows}
     site_of = {a["id"]: a["site"] for a in articles}
+    site_of |= {f"mt-{a['doc_id']}": "wikinews" for a in wikinews or []}
     truth = {
         tuple(sorted(p))
         for ids in _groups(article_of).values()
@@ -397,17 +415,26 @@ def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
         "build_seconds": round(seconds, 2),
         "dates": {
             kind: date_scores(
-                [(doc, gold) for doc, gold, _, k in rows if k == kind or kind == "all"],
+                [
+                    (doc, gold)
+                    for doc, gold, _, k in rows
+                    if k == kind
+                    or kind == "all"
+                    or (kind == "naeb_pages" and not k.startswith("wikinews"))
+                ],
                 published,
                 doubtful,
             )
             for kind in (
                 "all",
+                "naeb_pages",
                 "original",
                 "original_undated_with_fetch_time",
                 "original_inverted_header",
                 "copy_with_header",
                 "copy_undated_with_fetch_time",
+                "wikinews",
+                "wikinews_undated_with_fetch_time",
             )
         },
         "copy_pairs": _pr(found, truth),
@@ -710,7 +737,10 @@ def run_half(half: str, seed: int) -> dict:
     no_header["gold_written_or_fetch_day"] = round(
         sum(w or f for w, f in zip(written, fetch_day, strict=True)) / len(written), 4
     )
-    result["night"] = night(articles, rng, doubtful)
+    wikinews = [a for a in devsets.meantime(half) if a.get("gold_date")]
+    result["night"] = night(
+        articles, rng, doubtful, wikinews, random.Random(f"{seed}-{half}-wikinews")
+    )
     result["outlets_naeb"] = naeb_outlets(with_page)
     result["uci"] = uci_build(devsets.uci(half))
     texts = [(f"mt-{a['doc_id']}", a["text_without_dateline"]) for a in devsets.meantime(half)]
@@ -742,8 +772,9 @@ def headline(r: dict) -> dict:
         "gold_doubtful": len(r["naeb"]["gold_disagrees_with_url_date"]),
         "ceiling": r["naeb"]["ceiling_gold_written_in_page_or_url"],
         "gold_written_or_fetch_day": d["no_header_with_fetch_time"]["gold_written_or_fetch_day"],
-        "dates_on_page_dumps": night_["dates"]["all"]["accuracy"],
-        "dates_on_page_dumps_trusted_gold": night_["dates"]["all"]["accuracy_trusted_gold"],
+        "dates_on_page_dumps": night_["dates"]["naeb_pages"]["accuracy"],
+        "dates_on_page_dumps_trusted_gold": night_["dates"]["naeb_pages"]["accuracy_trusted_gold"],
+        "night_dates_with_wikinews": night_["dates"]["all"]["accuracy"],
         "no_header": d["no_header"]["accuracy"],
         "no_header_with_fetch_time": d["no_header_with_fetch_time"]["accuracy"],
         "no_header_with_fetch_time_trusted_gold": d["no_header_with_fetch_time"][
@@ -772,6 +803,8 @@ def headline(r: dict) -> dict:
         "largest_story_size": night_["stories"]["largest_size"],
         "largest_story_span_days": night_["stories"]["largest_story_span_days"],
         "stories_over_7_days_not_all_copies": night_["stories"]["over_7_days_not_all_copies"],
+        "stories_over_7_days": night_["stories"]["over_7_days"],
+        "longest_story_span_days": night_["stories"]["max_span_days"],
         "uci_story_precision": r["uci"]["stories"]["precision"],
         "uci_story_recall": r["uci"]["stories"]["recall"],
         "outlets": round(outlets_right / outlets_n, 4),
