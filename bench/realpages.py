@@ -20,7 +20,9 @@ Built from ../shared/devsets (see bench/devsets.py for the fixed tuning/test spl
 NAEB's gold dates are checked against the url's own date; scores are given with and without the
 doubtful ones, and a ceiling (the gold date written in full somewhere in the page or url).
 
-Usage: python bench/realpages.py [--half tune|test|both] [--seed N]
+Usage: python bench/realpages.py [--half tune|test|both] [--seed N] [--only PART ...]
+(parts: dates, peers, night, outlets, wire; a run of some parts, e.g. `--half tune --only
+night` while tuning copies, gives the same figures for them as a full run)
 Writes bench/out/realpages_results.json and the headline figures to bench/results.json under
 "realpages" (other keys are kept).
 """
@@ -62,6 +64,7 @@ TARGETS = {
     "clean_headers_kept": 0.995,
     "false_repairs_max": 0.005,
 }
+PARTS = frozenset({"dates", "peers", "night", "outlets", "wire"})
 AGENCIES = ("AFP", "Reuters", "AP", "Xinhua")
 CITIES = ("PARIS", "WASHINGTON", "BEIJING", "NEW DELHI", "NAIROBI", "BRUSSELS", "SAO PAULO")
 GENERIC_SUBDOMAINS = {"www", "www2", "www3", "m", "amp", "mobile", "edition", "english", "en"}
@@ -696,13 +699,18 @@ def wire_agency(texts: list[tuple[str, str]], rng: random.Random) -> dict:
 # --- one half -----------------------------------------------------------------------------------
 
 
-def run_half(half: str, seed: int) -> dict:
-    rng = random.Random(f"{seed}-{half}")
+def run_half(half: str, seed: int, parts: set[str] = PARTS) -> dict:
+    """Every part of one half (or those in `parts`), each with its own random stream."""
+
+    def rng(part: str) -> random.Random:
+        return random.Random(f"{seed}-{half}-{part}")
+
     records = devsets.naeb(half)
     with_page = [a for a in records if a.get("page_text")]
     articles = [a for a in with_page if gold_of(a)]
     doubtful = {a["id"] for a in articles if gold_doubtful(a)}
     started = time.perf_counter()
+    written = [gold_in_evidence(a) for a in articles]
     result: dict = {
         "naeb": {
             "records": len(records),
@@ -710,108 +718,137 @@ def run_half(half: str, seed: int) -> dict:
             "skipped_no_gold_date": len(with_page) - len(articles),
             "articles": len(articles),
             "gold_disagrees_with_url_date": sorted(doubtful),
-            "ceiling_gold_written_in_page_or_url": round(
-                sum(gold_in_evidence(a) for a in articles) / len(articles), 4
-            ),
+            "ceiling_gold_written_in_page_or_url": round(sum(written) / len(articles), 4),
             "gold_month_day_written_in_page": round(
                 sum(gold_in_evidence(a, year=False) for a in articles) / len(articles), 4
             ),
             "ceiling_trusted_gold": round(
-                sum(gold_in_evidence(a) for a in articles if a["id"] not in doubtful)
+                sum(w for a, w in zip(articles, written, strict=True) if a["id"] not in doubtful)
                 / max(1, len(articles) - len(doubtful)),
                 4,
             ),
         }
     }
-    cases = date_cases(articles, rng)
-    result["dates"] = {name: score_dates(pairs, doubtful) for name, pairs in cases.items()}
-    for name in ("no_header_with_fetch_time", "jsonl_url_no_date"):
-        result["dates"][name]["peers"] = peer_dates(cases[name], doubtful)
-    fetch_day = [
-        (doc["fetched_at"].date() == gold) for doc, gold in cases["no_header_with_fetch_time"]
-    ]
-    no_header = result["dates"]["no_header_with_fetch_time"]
-    no_header["fetch_day_alone"] = round(sum(fetch_day) / len(fetch_day), 4)
-    # Not a bound (weekday mentions date others), a guide: written in full, or the fetch day.
-    written = [gold_in_evidence(a) for a in articles]
-    no_header["gold_written_or_fetch_day"] = round(
-        sum(w or f for w, f in zip(written, fetch_day, strict=True)) / len(written), 4
-    )
-    wikinews = [a for a in devsets.meantime(half) if a.get("gold_date")]
-    result["night"] = night(
-        articles, rng, doubtful, wikinews, random.Random(f"{seed}-{half}-wikinews")
-    )
-    result["outlets_naeb"] = naeb_outlets(with_page)
-    result["uci"] = uci_build(devsets.uci(half))
-    texts = [(f"mt-{a['doc_id']}", a["text_without_dateline"]) for a in devsets.meantime(half)]
-    result["wire_agency"] = {
-        "meantime": wire_agency(texts, rng),
-        "naeb": wire_agency(
-            [(f"naeb-{a['id']}", a["text"]) for a in records if a.get("text")], rng
-        ),
-    }
+    if "dates" in parts:
+        cases = date_cases(articles, rng("dates"))
+        result["dates"] = {name: score_dates(pairs, doubtful) for name, pairs in cases.items()}
+        if "peers" in parts:
+            for name in ("no_header_with_fetch_time", "jsonl_url_no_date"):
+                result["dates"][name]["peers"] = peer_dates(cases[name], doubtful)
+        fetch_day = [
+            (doc["fetched_at"].date() == gold) for doc, gold in cases["no_header_with_fetch_time"]
+        ]
+        no_header = result["dates"]["no_header_with_fetch_time"]
+        no_header["fetch_day_alone"] = round(sum(fetch_day) / len(fetch_day), 4)
+        # Not a bound (weekday mentions date others), a guide: written in full, or the fetch day.
+        no_header["gold_written_or_fetch_day"] = round(
+            sum(w or f for w, f in zip(written, fetch_day, strict=True)) / len(written), 4
+        )
+    if "night" in parts:
+        wikinews = [a for a in devsets.meantime(half) if a.get("gold_date")]
+        result["night"] = night(articles, rng("night"), doubtful, wikinews, rng("wikinews"))
+    if "outlets" in parts:
+        result["outlets_naeb"] = naeb_outlets(with_page)
+        result["uci"] = uci_build(devsets.uci(half))
+    if "wire" in parts:
+        texts = [(f"mt-{a['doc_id']}", a["text_without_dateline"]) for a in devsets.meantime(half)]
+        naeb_texts = [(f"naeb-{a['id']}", a["text"]) for a in records if a.get("text")]
+        result["wire_agency"] = {
+            "meantime": wire_agency(texts, rng("wire")),
+            "naeb": wire_agency(naeb_texts, rng("wire-naeb")),
+        }
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
 
 
 def headline(r: dict) -> dict:
-    """The figures the issue's targets are about, for one half."""
-    d = r["dates"]
-    true = d["true_header"]
-    wire = r["wire_agency"]
-    wire_n = wire["meantime"]["articles"] + wire["naeb"]["articles"]
-    wire_right = sum(w["accuracy"] * w["articles"] for w in wire.values())
-    outlets_n = r["outlets_naeb"]["urls"] + r["uci"]["outlets"]["articles"]
-    outlets_right = (
-        r["outlets_naeb"]["accuracy"] * r["outlets_naeb"]["urls"]
-        + r["uci"]["outlets"]["accuracy"] * r["uci"]["outlets"]["articles"]
-    )
-    night_ = r["night"]
-    return {
-        "articles": r["naeb"]["articles"],
-        "gold_doubtful": len(r["naeb"]["gold_disagrees_with_url_date"]),
-        "ceiling": r["naeb"]["ceiling_gold_written_in_page_or_url"],
-        "gold_written_or_fetch_day": d["no_header_with_fetch_time"]["gold_written_or_fetch_day"],
-        "dates_on_page_dumps": night_["dates"]["naeb_pages"]["accuracy"],
-        "dates_on_page_dumps_trusted_gold": night_["dates"]["naeb_pages"]["accuracy_trusted_gold"],
-        "night_dates_with_wikinews": night_["dates"]["all"]["accuracy"],
-        "no_header": d["no_header"]["accuracy"],
-        "no_header_with_fetch_time": d["no_header_with_fetch_time"]["accuracy"],
-        "no_header_with_fetch_time_trusted_gold": d["no_header_with_fetch_time"][
-            "accuracy_trusted_gold"
-        ],
-        "fetch_day_alone": d["no_header_with_fetch_time"]["fetch_day_alone"],
-        "jsonl_url_no_date": d["jsonl_url_no_date"]["accuracy"],
-        "jsonl_url_no_date_dateparser": _peer(d["jsonl_url_no_date"], "dateparser"),
-        "jsonl_url_no_date_htmldate": _peer(d["jsonl_url_no_date"], "htmldate"),
-        "no_header_with_fetch_time_dateparser": _peer(d["no_header_with_fetch_time"], "dateparser"),
-        "no_header_with_fetch_time_htmldate": _peer(d["no_header_with_fetch_time"], "htmldate"),
-        "inversions_repaired": d["inverted_header"]["accuracy"],
-        "inversions_repaired_with_fetch_time": d["inverted_header_with_fetch_time"]["accuracy"],
-        "clean_headers_kept": true["accuracy"],
-        "false_repairs": round(
-            (true["articles"] - true["right"] - true["undated"]) / true["articles"], 4
+    """The figures the issue's targets are about, for one half (None for parts not run)."""
+
+    def dates(case: str, key: str = "accuracy"):
+        return r["dates"][case][key]
+
+    def night_(*keys: str):
+        value = r["night"]
+        for key in keys:
+            value = value[key]
+        return value
+
+    def false_repairs() -> float:
+        true = r["dates"]["true_header"]
+        return round((true["articles"] - true["right"] - true["undated"]) / true["articles"], 4)
+
+    def outlets() -> float:
+        naeb, uci = r["outlets_naeb"], r["uci"]["outlets"]
+        right = naeb["accuracy"] * naeb["urls"] + uci["accuracy"] * uci["articles"]
+        return round(right / (naeb["urls"] + uci["articles"]), 4)
+
+    def wire() -> float:
+        parts = r["wire_agency"].values()
+        right = sum(w["accuracy"] * w["articles"] for w in parts)
+        return round(right / sum(w["articles"] for w in parts), 4)
+
+    figures = {
+        "articles": lambda: r["naeb"]["articles"],
+        "gold_doubtful": lambda: len(r["naeb"]["gold_disagrees_with_url_date"]),
+        "ceiling": lambda: r["naeb"]["ceiling_gold_written_in_page_or_url"],
+        "gold_written_or_fetch_day": lambda: dates(
+            "no_header_with_fetch_time", "gold_written_or_fetch_day"
         ),
-        "clean_ambiguous_kept_with_fetch_time": d["clean_ambiguous_header_with_fetch_time"][
-            "accuracy"
-        ],
-        "copy_precision": night_["copy_pairs"]["precision"],
-        "copy_recall": night_["copy_pairs"]["recall"],
-        "copy_pairs_wrong_same_furniture": night_["copy_pairs_wrong_same_site_furniture"],
-        "night_story_precision": night_["story_pairs"]["precision"],
-        "night_story_recall": night_["story_pairs"]["recall"],
-        "largest_story_size": night_["stories"]["largest_size"],
-        "largest_story_span_days": night_["stories"]["largest_story_span_days"],
-        "stories_over_7_days_not_all_copies": night_["stories"]["over_7_days_not_all_copies"],
-        "stories_over_7_days": night_["stories"]["over_7_days"],
-        "longest_story_span_days": night_["stories"]["max_span_days"],
-        "uci_story_precision": r["uci"]["stories"]["precision"],
-        "uci_story_recall": r["uci"]["stories"]["recall"],
-        "outlets": round(outlets_right / outlets_n, 4),
-        "outlets_naeb": r["outlets_naeb"]["accuracy"],
-        "outlets_uci": r["uci"]["outlets"]["accuracy"],
-        "wire_agency": round(wire_right / wire_n, 4),
+        "dates_on_page_dumps": lambda: night_("dates", "naeb_pages", "accuracy"),
+        "dates_on_page_dumps_trusted_gold": lambda: night_(
+            "dates", "naeb_pages", "accuracy_trusted_gold"
+        ),
+        "night_dates_with_wikinews": lambda: night_("dates", "all", "accuracy"),
+        "no_header": lambda: dates("no_header"),
+        "no_header_with_fetch_time": lambda: dates("no_header_with_fetch_time"),
+        "no_header_with_fetch_time_trusted_gold": lambda: dates(
+            "no_header_with_fetch_time", "accuracy_trusted_gold"
+        ),
+        "fetch_day_alone": lambda: dates("no_header_with_fetch_time", "fetch_day_alone"),
+        "jsonl_url_no_date": lambda: dates("jsonl_url_no_date"),
+        "jsonl_url_no_date_dateparser": lambda: _peer(
+            r["dates"]["jsonl_url_no_date"], "dateparser"
+        ),
+        "jsonl_url_no_date_htmldate": lambda: _peer(r["dates"]["jsonl_url_no_date"], "htmldate"),
+        "no_header_with_fetch_time_dateparser": lambda: _peer(
+            r["dates"]["no_header_with_fetch_time"], "dateparser"
+        ),
+        "no_header_with_fetch_time_htmldate": lambda: _peer(
+            r["dates"]["no_header_with_fetch_time"], "htmldate"
+        ),
+        "inversions_repaired": lambda: dates("inverted_header"),
+        "inversions_repaired_with_fetch_time": lambda: dates("inverted_header_with_fetch_time"),
+        "clean_headers_kept": lambda: dates("true_header"),
+        "false_repairs": false_repairs,
+        "clean_ambiguous_kept_with_fetch_time": lambda: dates(
+            "clean_ambiguous_header_with_fetch_time"
+        ),
+        "copy_precision": lambda: night_("copy_pairs", "precision"),
+        "copy_recall": lambda: night_("copy_pairs", "recall"),
+        "copy_pairs_wrong_same_furniture": lambda: night_("copy_pairs_wrong_same_site_furniture"),
+        "night_story_precision": lambda: night_("story_pairs", "precision"),
+        "night_story_recall": lambda: night_("story_pairs", "recall"),
+        "largest_story_size": lambda: night_("stories", "largest_size"),
+        "largest_story_span_days": lambda: night_("stories", "largest_story_span_days"),
+        "stories_over_7_days_not_all_copies": lambda: night_(
+            "stories", "over_7_days_not_all_copies"
+        ),
+        "stories_over_7_days": lambda: night_("stories", "over_7_days"),
+        "longest_story_span_days": lambda: night_("stories", "max_span_days"),
+        "uci_story_precision": lambda: r["uci"]["stories"]["precision"],
+        "uci_story_recall": lambda: r["uci"]["stories"]["recall"],
+        "outlets": outlets,
+        "outlets_naeb": lambda: r["outlets_naeb"]["accuracy"],
+        "outlets_uci": lambda: r["uci"]["outlets"]["accuracy"],
+        "wire_agency": wire,
     }
+    values = {}
+    for name, figure in figures.items():
+        try:
+            values[name] = figure()
+        except KeyError:  # a part not run
+            values[name] = None
+    return values
 
 
 def _peer(case: dict, tool: str) -> float | None:
@@ -823,6 +860,8 @@ def print_table(heads: dict[str, dict]) -> None:
     halves = list(heads)
     print(f"{'figure':<42}" + "".join(f"{h:>10}" for h in halves) + f"{'target':>10}")
     for key in next(iter(heads.values())):
+        if all(heads[h][key] is None for h in halves):
+            continue
         target = TARGETS.get(key)
         if key == "false_repairs":
             target = TARGETS["false_repairs_max"]
@@ -835,22 +874,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=["tune", "test", "both"], default="both")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(PARTS),
+        default=sorted(PARTS),
+        help="parts to run (all by default; peers needs dates)",
+    )
     args = parser.parse_args(argv)
     halves = devsets.HALVES if args.half == "both" else (args.half,)
-    results = {half: run_half(half, args.seed) for half in halves}
+    results = {half: run_half(half, args.seed, set(args.only)) for half in halves}
     heads = {half: headline(r) for half, r in results.items()}
     print_table(heads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if set(args.only) != PARTS:  # the headline figures come from full runs only
+        print(f"written to {args.out}")
+        return 0
     stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    stored["realpages"] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "halves": heads,
-        "targets": TARGETS,
-    }
+    entry = stored.get("realpages", {})
+    entry["halves"] = {**entry.get("halves", {}), **heads}  # a run of one half keeps the other's
+    entry.update(measured_at=datetime.now(UTC).isoformat(timespec="seconds"), targets=TARGETS)
+    entry["code"] = code_commit()
+    stored["realpages"] = entry
     RESULTS.write_text(json.dumps(stored, indent=2, default=str) + "\n")
     print(f"written to {args.out} and {RESULTS} (realpages)")
     return 0
+
+
+def code_commit() -> str | None:
+    """The commit the rules were measured at, "+" when the tree has uncommitted changes."""
+    import subprocess
+
+    def git(*command: str) -> str:
+        return subprocess.run(
+            ["git", *command], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    return (
+        f"{commit}+"
+        if commit and git("status", "--porcelain", "sql", "copydesk")
+        else commit or None
+    )
 
 
 if __name__ == "__main__":
