@@ -40,17 +40,17 @@ def run_id_for(raw: Path) -> str:
 
 
 def child_layer(raw: Path, data: Path, layer: str, progress: Path) -> dict:
-    import duckdb
 
     from copydesk.settings import Settings
     from copydesk.warehouse.build import build_models, record_new_documents
-    from copydesk.warehouse.connection import drop_sources, register_sources
+    from copydesk.warehouse.connection import drop_sources, open_warehouse_file, register_sources
     from copydesk.warehouse.models import load_models
 
     settings = Settings(raw_dir=raw, data_dir=data)
     update = os.environ.get(UPDATE_VARIABLE) == "1"
     models = [model for model in load_models() if model.layer == layer]
-    conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
+    # In the storage format a nightly run writes, as everything here is what a night does.
+    conn = open_warehouse_file(data / "warehouse.duckdb", duckdb_limits())
     timings = {}
     rows = {}
     try:
@@ -104,14 +104,13 @@ def child_floor(raw: Path, data: Path) -> dict:
 
 def child_gates(raw: Path, data: Path) -> dict:
     """Every stage's expectation suites on the built warehouse, as a nightly run checks them."""
-    import duckdb
 
     from copydesk.quality.gates import validate_stage
     from copydesk.quality.gx_context import QualityContext
     from copydesk.settings import EXPECTATIONS_DIR, Settings
-    from copydesk.warehouse.connection import drop_sources, register_sources
+    from copydesk.warehouse.connection import drop_sources, open_warehouse_file, register_sources
 
-    conn = duckdb.connect(str(data / "warehouse.duckdb"), config=duckdb_limits())
+    conn = open_warehouse_file(data / "warehouse.duckdb", duckdb_limits())
     seconds, passed = {}, {}
     try:
         register_sources(conn, Settings(raw_dir=raw, data_dir=data))
@@ -130,16 +129,16 @@ def child_gates(raw: Path, data: Path) -> dict:
 
 def child_publish(raw: Path, data: Path) -> dict:
     """Checkpoint the built file and swap it in as the published warehouse."""
-    import duckdb
 
     from copydesk.settings import Settings
     from copydesk.warehouse.build import drop_build_tables
+    from copydesk.warehouse.connection import open_warehouse_file
     from copydesk.warehouse.publishing import swap_in
 
     settings = Settings(raw_dir=raw, data_dir=data)
     building = settings.building_path(run_id_for(raw))
     os.replace(data / "warehouse.duckdb", building)
-    conn = duckdb.connect(str(building))
+    conn = open_warehouse_file(building)
     drop_build_tables(conn)
     conn.execute("checkpoint")
     conn.close()

@@ -9,7 +9,8 @@ import json
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from copydesk.settings import Settings, quiet_environment
@@ -31,10 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     sql = commands.add_parser("sql", help="run read-only SQL on the published warehouse")
-    sql.add_argument("query", nargs="?", help="the SQL; omit to read it from --file or stdin")
+    sql.add_argument(
+        "query",
+        nargs="?",
+        help="the SQL; omit it for a prompt (statements end at ';') or statements on stdin",
+    )
     sql.add_argument("--file", "-f", type=Path, help="read the SQL from this file")
     sql.add_argument("--data", help="data folder holding warehouse.duckdb")
-    sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    sql.add_argument(
+        "--format",
+        choices=("table", "csv", "tsv", "json", "parquet"),
+        default="table",
+        help="csv: RFC 4180, CRLF line ends; tsv: LF line ends, tab/newline/backslash in values"
+        " escaped as \\t, \\n, \\\\",
+    )
     sql.add_argument("--output", "-o", type=Path, help="write the result to this file, not stdout")
     sql.add_argument("--max-rows", type=int, default=40, help="rows shown in table format")
 
@@ -43,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument(
         "--markdown", action="store_true", help="print the reference page docs/warehouse.md"
     )
+
+    export = commands.add_parser(
+        "export", help="write the marts as Parquet (zstd, a folder per table) for other tools"
+    )
+    export.add_argument("--data", help="data folder holding warehouse.duckdb")
+    export.add_argument(
+        "--out", type=Path, help="export folder (default data/export or $COPYDESK_EXPORT_DIR)"
+    )
+    export.add_argument("--tables", nargs="+", metavar="TABLE", help="these marts only")
 
     serve = commands.add_parser(
         "serve", help="serve the nightly run as a Prefect deployment on a schedule, until stopped"
@@ -87,17 +107,31 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--seed", type=int, default=7, help="the same seed writes the same bytes")
 
     args = parser.parse_args(argv)
+    if args.command in ("run", "serve"):
+        try:  # a bad COPYDESK_* value stops the command now, not halfway through a night
+            Settings.from_env(args.raw, args.data)
+        except ValueError as error:
+            print(f"copydesk {args.command}: {error}", file=sys.stderr)
+            return 2
     handler = {
         "run": command_run,
         "sql": command_sql,
         "schema": command_schema,
+        "export": command_export,
         "rollback": command_rollback,
         "status": command_status,
         "serve": command_serve,
         "dashboard": command_dashboard,
         "synth": command_synth,
     }[args.command]
-    return handler(args)
+    try:
+        code = handler(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+    except BrokenPipeError:
+        # The reader (`| head`) has all it wanted: no traceback, and nothing more to flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return code
 
 
 def command_run(args) -> int:
@@ -177,62 +211,236 @@ def read_query(args) -> str:
     raise SystemExit("copydesk sql: give a query, --file FILE, or SQL on stdin")
 
 
+@dataclass
+class Result:
+    """A statement's rows, with its columns' names and types and how long it took."""
+
+    names: list[str]
+    types: list[str]
+    rows: list[tuple]
+    elapsed: float
+
+
+def execute(conn, query: str) -> Result | None:
+    """Run one query and fetch its rows; None for a statement that returns none."""
+    started = time.perf_counter()
+    cursor = conn.execute(query)
+    if cursor.description is None:
+        cursor.fetchall()
+        return None
+    names = [column[0] for column in cursor.description]
+    types = [str(column[1]) for column in cursor.description]
+    rows = cursor.fetchall()
+    return Result(names, types, rows, time.perf_counter() - started)
+
+
 def command_sql(args) -> int:
     import duckdb
 
     from copydesk.warehouse.connection import read_only_connection
 
     settings = Settings.from_env(data_dir=args.data)
-    query = read_query(args)
+    # Without a query: a prompt, or stdin's statements one by one, each with its result; but
+    # Parquet and --output hold one result, so for them stdin is one query.
+    query = None
+    if args.query or args.file or args.format == "parquet" or args.output:
+        query = read_query(args)
     try:
         conn = read_only_connection(settings.warehouse_path)
     except FileNotFoundError as missing:
         print(f"copydesk sql: {missing}", file=sys.stderr)
         return 2
-    started = time.perf_counter()
+    if query is None:
+        with conn:
+            return prompt(conn, args, settings.warehouse_path)
     if args.format == "parquet":
         return write_parquet(conn, query, args.output)
     try:
         with conn:
-            cursor = conn.execute(query)
-            if cursor.description is None:
-                cursor.fetchall()
-                print("ok")
-                return 0
-            names = [column[0] for column in cursor.description]
-            types = [str(column[1]) for column in cursor.description]
-            rows = cursor.fetchall()
+            result = execute(conn, query)
     except duckdb.Error as error:
         print(f"copydesk sql: {error}", file=sys.stderr)
         return 1
-    elapsed = time.perf_counter() - started
+    if result is None:
+        print("ok")
+        return 0
     with output_stream(args.output) as out:
-        if args.format == "csv":
-            writer = csv.writer(out)
-            writer.writerow(names)
-            writer.writerows(rows)
-        elif args.format == "json":
-            json.dump(
-                [dict(zip(names, row, strict=True)) for row in rows],
-                out,
-                default=str,
-                ensure_ascii=False,
-                indent=2,
-            )
-            print(file=out)
-        else:
-            max_rows = args.max_rows if args.output is None else len(rows)
-            print(render_table(names, types, rows, max_rows), file=out)
-            print(
-                f"{len(rows)} row{'s' if len(rows) != 1 else ''} in {elapsed * 1000:.0f} ms",
-                file=out,
-            )
+        print_result(result, args.format, out, args.max_rows if args.output is None else None)
     if args.output is not None:
-        print(
-            f"{len(rows)} row{'s' if len(rows) != 1 else ''} written to {args.output}",
-            file=sys.stderr,
-        )
+        rows = len(result.rows)
+        print(f"{rows} row{'s' if rows != 1 else ''} written to {args.output}", file=sys.stderr)
     return 0
+
+
+def print_result(result: Result, fmt: str, out, max_rows: int | None) -> None:
+    """A result in a --format (but Parquet): table rows beyond max_rows are left out."""
+    names, rows = result.names, result.rows
+    if fmt == "csv":
+        writer = csv.writer(out)  # RFC 4180: quoted where needed, CRLF line ends
+        writer.writerow(names)
+        writer.writerows(rows)
+    elif fmt == "tsv":
+        for line in [names, *rows]:
+            out.write("\t".join(tsv_field(value) for value in line) + "\n")
+    elif fmt == "json":
+        json.dump(
+            [dict(zip(names, row, strict=True)) for row in rows],
+            out,
+            default=str,
+            ensure_ascii=False,
+            indent=2,
+        )
+        print(file=out)
+    else:
+        shown = len(rows) if max_rows is None else max_rows
+        print(render_table(names, result.types, rows, shown), file=out)
+        print(
+            f"{len(rows)} row{'s' if len(rows) != 1 else ''} in {result.elapsed * 1000:.0f} ms",
+            file=out,
+        )
+
+
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_field(value) -> str:
+    """A value as one TSV field: NULL empty, tabs, newlines and backslashes escaped, so every
+    line is a row and every tab a column for cut, awk and sort."""
+    return "" if value is None else str(value).translate(TSV_ESCAPES)
+
+
+PROMPT_HELP = (
+    "end each statement with ';'. .tables lists the tables, .quit (or Ctrl-D) leaves;"
+    " the warehouse is read-only"
+)
+
+
+def prompt(conn, args, path: Path) -> int:
+    """Statements read from a prompt (or from stdin when it is not a terminal) and run one by
+    one until .quit or the end of input; exit 1 when a piped statement failed."""
+    interactive = sys.stdin.isatty()
+    if interactive:
+        with suppress(ImportError):
+            import readline  # noqa: F401  line editing and history for input()
+        print(f"copydesk sql on {path}: {PROMPT_HELP}", file=sys.stderr)
+    failed = False
+    pending = ""
+    while True:
+        try:
+            line = read_line(interactive, "   ...> " if pending.strip() else "copydesk> ")
+        except KeyboardInterrupt:  # Ctrl-C drops the statement being typed, as in psql
+            print(file=sys.stderr)
+            pending = ""
+            continue
+        if line is None:
+            break
+        if not pending.strip() and line.strip().startswith("."):
+            command = line.strip().split()[0]
+            if command in (".quit", ".exit"):
+                break
+            if command == ".tables":
+                print_tables(conn)
+            elif command == ".help":
+                print(PROMPT_HELP)
+            else:
+                print(f"copydesk sql: unknown command {command} (.tables, .quit)", file=sys.stderr)
+                failed = True
+            continue
+        complete, pending = split_statements(pending + line)
+        for statement in complete:
+            failed = not run_statement(conn, statement, args) or failed
+    if holds_sql(conn, pending):  # the end of input ends the last statement, ';' or not
+        failed = not run_statement(conn, pending, args) or failed
+    return 1 if failed and not interactive else 0
+
+
+def holds_sql(conn, text: str) -> bool:
+    """Whether text is more than blanks and comments (left after the last ';')."""
+    import duckdb
+
+    try:
+        return bool(conn.extract_statements(text))
+    except duckdb.Error:
+        return True  # running it reports what is wrong
+
+
+def read_line(interactive: bool, prompt_text: str) -> str | None:
+    """The next line with its newline, from the prompt or stdin; None at the end of input."""
+    if not interactive:
+        return sys.stdin.readline() or None
+    try:
+        return input(prompt_text) + "\n"
+    except EOFError:
+        print(file=sys.stderr)
+        return None
+
+
+def run_statement(conn, statement: str, args) -> bool:
+    """Run one statement of the prompt and print its result; False when DuckDB refused it."""
+    import duckdb
+
+    try:
+        result = execute(conn, statement)
+    except duckdb.Error as error:
+        print(f"copydesk sql: {error}", file=sys.stderr)
+        return False
+    if result is None:
+        print("ok")
+    else:
+        print_result(result, args.format, sys.stdout, args.max_rows)
+    sys.stdout.flush()
+    return True
+
+
+def split_statements(text: str) -> tuple[list[str], str]:
+    """The complete statements in text (each ending at a ';' outside quotes and comments), and
+    the rest, still being typed."""
+    statements: list[str] = []
+    start = i = 0
+    quote = ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = ""
+            elif quote == "*/" and text.startswith("*/", i):
+                quote, i = "", i + 1
+        elif char in "'\"":
+            quote = char
+        elif text.startswith("--", i):
+            quote = "\n"
+        elif text.startswith("/*", i):
+            quote, i = "*/", i + 1
+        elif char == ";":
+            if text[start:i].strip():
+                statements.append(text[start : i + 1])
+            start = i + 1
+        i += 1
+    return statements, text[start:]
+
+
+def print_tables(conn) -> None:
+    """The tables' names: the marts first, then staging and intermediate."""
+    from copydesk.warehouse.schema import describe
+
+    for schema, tables in grouped(describe(conn)):
+        label = LAYER_HEADINGS.get(schema, (schema, ""))[0].lower()
+        print(f"{label}: " + ", ".join(t.table if schema == "main" else t.name for t in tables))
+
+
+# Each schema's heading in `copydesk schema`, in the order shown: what users query first.
+LAYER_HEADINGS = {
+    "main": ("Marts", "the published tables to query: select * from articles"),
+    "staging": ("Staging", "records parsed and the outlet reference, kept for debugging"),
+    "intermediate": ("Intermediate", "the models' working tables, kept for debugging"),
+}
+
+
+def grouped(tables: list) -> list[tuple[str, list]]:
+    """The tables by schema: marts, staging, intermediate, then any other, each non-empty."""
+    schemas = [*LAYER_HEADINGS, *sorted({t.schema for t in tables} - set(LAYER_HEADINGS))]
+    groups = [(schema, [t for t in tables if t.schema == schema]) for schema in schemas]
+    return [(schema, members) for schema, members in groups if members]
 
 
 @contextmanager
@@ -371,10 +579,31 @@ def command_schema(args) -> int:
     if args.markdown:
         print(markdown(tables), end="")
         return 0
-    for table in tables:
-        print(f"\n{table.name}\n  {table.comment}")
-        for column in table.columns:
-            print(f"    {column.name:<22} {column.type:<12} {column.comment}")
+    for schema, members in grouped(tables):
+        heading, about = LAYER_HEADINGS.get(schema, (schema, ""))
+        title = f"{heading}: {about}" if about else heading
+        print(f"\n{title}\n{'=' * len(title)}")
+        for table in members:
+            print(f"\n{table.name}\n  {table.comment}")
+            for column in table.columns:
+                print(f"    {column.name:<22} {column.type:<12} {column.comment}")
+    return 0
+
+
+def command_export(args) -> int:
+    from copydesk.warehouse.export import ExportRefused, export_marts
+
+    settings = Settings.from_env(data_dir=args.data)
+    try:
+        out, manifest = export_marts(settings, args.out, args.tables)
+    except ExportRefused as refused:
+        print(f"copydesk export: {refused}", file=sys.stderr)
+        return 2
+    print(f"exported run {manifest.run_id}'s marts to {out} (manifest.json)")
+    for name, table in manifest.tables.items():
+        partitions = f", by {table.partitioned_by}" if table.partitioned_by else ""
+        files = f"{len(table.files)} file{'s' if len(table.files) != 1 else ''}"
+        print(f"  {name:<18} {table.rows:>9} rows  {files}{partitions}")
     return 0
 
 

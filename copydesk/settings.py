@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from copydesk.ingest.fields import parse_field_map
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -50,6 +52,10 @@ class Settings:
     allow_shrink: bool = False  # the operator means tonight's tables to lose published rows
     notify: str = ""  # a command (run without a shell) or an http(s) URL told of a failed night
     max_age_hours: float = 36  # `copydesk status` calls an older published warehouse unhealthy
+    export_at_publish: bool = False  # write the marts as Parquet after every publish
+    export_dir: Path | None = None  # where `copydesk export` writes; None: data/export
+    # A feed's own names for record fields, tried before the aliases (copydesk/ingest/fields.py).
+    field_map: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(
@@ -84,6 +90,14 @@ class Settings:
             allow_shrink=switched_on("COPYDESK_ALLOW_SHRINK"),
             notify=notify_choice(os.environ.get("COPYDESK_NOTIFY", "")),
             max_age_hours=float(os.environ.get("COPYDESK_MAX_AGE_HOURS") or defaults.max_age_hours),
+            export_at_publish=switched_on("COPYDESK_EXPORT"),
+            export_dir=(
+                # absolute(), not resolve(): the folder is a link to swap, not to follow
+                Path(os.environ["COPYDESK_EXPORT_DIR"]).absolute()
+                if os.environ.get("COPYDESK_EXPORT_DIR")
+                else None
+            ),
+            field_map=parse_field_map(os.environ.get("COPYDESK_FIELD_MAP", "")),
         )
 
     @property
@@ -129,6 +143,11 @@ class Settings:
     @property
     def previous_warehouse_path(self) -> Path:
         return self.data_dir / "warehouse.previous.duckdb"
+
+    @property
+    def export_path(self) -> Path:
+        """The marts as Parquet (`copydesk export`, COPYDESK_EXPORT): a link to its generation."""
+        return self.export_dir or self.data_dir / "export"
 
     @property
     def quality_dir(self) -> Path:

@@ -13,6 +13,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from copydesk.ingest.batches import RawBatch, StagedBatch, plan_batches, read_batch, stage_batch
 from copydesk.ingest.commit import IngestCommit, IngestReport
+from copydesk.ingest.fields import FieldMap
 from copydesk.ingest.lake import (
     remove_staging,
     staging_dir,
@@ -24,10 +25,15 @@ from copydesk.settings import Settings
 
 @task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def read_raw_batch(
-    batch: RawBatch, raw_dir: Path, run_id: str, started_at: datetime, staging: Path
+    batch: RawBatch,
+    raw_dir: Path,
+    run_id: str,
+    started_at: datetime,
+    staging: Path,
+    field_map: FieldMap = (),
 ) -> StagedBatch:
     """Read one batch of raw files into batch-private staged rows; never writes the lake."""
-    return stage_batch(batch, raw_dir, run_id, started_at, staging)
+    return stage_batch(batch, raw_dir, run_id, started_at, staging, field_map)
 
 
 @flow(name="ingest", validate_parameters=False)
@@ -41,12 +47,16 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
     if len(batches) <= 1:
         # Nothing to fan out: reading here spares starting workers (a Dask cluster: seconds).
         for batch in batches:
-            for chunk in read_batch(batch, settings.raw_dir, run_id, started_at):
+            for chunk in read_batch(
+                batch, settings.raw_dir, run_id, started_at, settings.field_map
+            ):
                 commit.add(chunk)
         return commit.finish()
     staging = staging_dir(settings.lake_dir, run_id)
     futures = [
-        read_raw_batch.submit(batch, settings.raw_dir, run_id, started_at, staging)
+        read_raw_batch.submit(
+            batch, settings.raw_dir, run_id, started_at, staging, settings.field_map
+        )
         for batch in batches
     ]
     try:

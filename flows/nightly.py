@@ -86,7 +86,10 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
             if not report.reconciles():
                 logger.error("ingest counts do not reconcile: %s", summary.ingest)
             if plan.nothing_new(report):
-                return record_nothing_new(settings, summary, plan)
+                record_nothing_new(settings, summary, plan)
+                assert plan.published is not None
+                export_published(progress, settings, summary, plan.published.run_id)
+                return summary
             summary.message = "; ".join(summary.notices)
 
             with progress.stage("plan build") as step:
@@ -113,9 +116,13 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
                 verdicts, notice = publish(settings, summary, built)
                 summary.gates += verdicts
                 step.detail = f"{summary.counts['articles']} articles"
+            # The record written before the publish gate lacks its verdicts: the lake's copy (the
+            # dashboard's gate history, the next night's runs table) gets them now.
+            write_run_record(settings, summary)
             if notice:
                 logger.warning(notice)
             summary.warehouse = str(settings.warehouse_path)
+            export_published(progress, settings, summary)
         except Exception as error:
             summary.status = "failed"
             summary.message = str(error)
@@ -285,6 +292,42 @@ def publish(
         conn.execute("checkpoint")
     notice = publish_generation(settings, summary.run_id, summary.counts, summary.full_build_at)
     return verdicts, notice
+
+
+@task(cache_policy=NO_CACHE)
+def export_parquet(settings: Settings) -> str:
+    """The published marts as Parquet in the export folder; returns what was written."""
+    from copydesk.warehouse.export import export_marts
+
+    out, manifest = export_marts(settings)
+    return f"{len(manifest.tables)} marts of run {manifest.run_id} to {out}"
+
+
+def export_published(
+    progress, settings: Settings, summary: RunSummary, unless_run: str | None = None
+) -> None:
+    """With COPYDESK_EXPORT, write the marts as Parquet after a publish (and on a night with
+    nothing new, unless the export already holds run `unless_run`'s generation). A failed export
+    is a warning and a notice: the warehouse stays published, and the next night retries."""
+    if not settings.export_at_publish:
+        return
+    from copydesk.warehouse.export import read_manifest
+
+    exported = read_manifest(settings.export_path)
+    if unless_run is not None and exported is not None and exported.get("run_id") == unless_run:
+        return
+    logger = get_run_logger()
+    try:
+        with progress.stage("export") as step:
+            step.detail = export_parquet(settings)
+        logger.info("Parquet export: %s", step.detail)
+    except Exception as error:  # the published warehouse stands; the export is retried
+        notice = (
+            f"Parquet export failed ({error}); the warehouse is published,"
+            f" {settings.export_path} still holds the export before; `copydesk export` retries"
+        )
+        summary.notices.append(notice)
+        logger.warning(notice)
 
 
 def build_dashboard_logged(settings: Settings, logger) -> str:

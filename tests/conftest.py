@@ -47,6 +47,17 @@ def prefect_server():
         yield
 
 
+@pytest.fixture(scope="session")
+def published_seeds(tmp_path_factory, prefect_server) -> Path:
+    """A data folder with the seeds published by `copydesk run`, for tests that only read it."""
+    from copydesk.cli import main
+
+    root = tmp_path_factory.mktemp("published")
+    shutil.copytree(SEEDS_DIR, root / "raw")
+    assert main(["run", "--raw", str(root / "raw"), "--data", str(root / "data")]) == 0
+    return root / "data"
+
+
 @pytest.fixture
 def seeds(tmp_path) -> Path:
     """A raw folder holding a copy of the five bundled seed dumps."""

@@ -9,6 +9,7 @@ Selenium Manager never looks for (or downloads) a driver.
 """
 
 import base64
+import json
 import os
 import re
 from pathlib import Path
@@ -180,7 +181,14 @@ def test_the_dashboard_renders_offline_with_charts_and_no_errors(night, browser)
         " shown: f.getBoundingClientRect().height > 40}))"
     )
     ids = {chart["id"] for chart in charts}
-    assert {"chart-volumes", "chart-dates", "chart-confidence", "chart-outlets"} <= ids
+    assert {
+        "chart-volumes",
+        "chart-timeline",
+        "chart-dates",
+        "chart-confidence",
+        "chart-outlets",
+        "chart-inputs-per-run",
+    } <= ids
     assert all(chart["bars"] > 0 and chart["shown"] for chart in charts), charts
     assert_only_local_resources(browser)
     assert_inert(browser)
@@ -231,6 +239,50 @@ def test_dashboard_numbers_match_the_warehouse_and_links_show_those_articles(nig
     assert sorted(shown) == sorted(r["article_id"] for r in expected)
     status = browser.find_element("id", "filter-status").text
     assert status.startswith(f"{len(expected)} articles row")
+
+
+def test_the_timeline_gate_grid_and_ledger_per_run_render(night, browser):
+    open_page(browser, night / "quality" / "dashboard" / "index.html")
+    assert console_errors(browser) == []
+    drawn = browser.execute_script(
+        "const visible = (e) => { const r = e.getBoundingClientRect();"
+        " return r.width > 0 && r.height > 0; };"
+        "const stacks = (id) => Array.from(document.querySelectorAll(`#${id} g.stack`)).map("
+        " g => ({title: g.querySelector('title').textContent,"
+        "  bars: Array.from(g.querySelectorAll('rect.bar')).filter(visible).map("
+        "   r => [r.dataset.key, Number(r.dataset.value)])}));"
+        "return {"
+        " timeline: stacks('chart-timeline'),"
+        " legend: document.querySelectorAll('#chart-timeline .legend li').length,"
+        " caption: document.querySelector('#chart-timeline figcaption').textContent,"
+        " inputs: stacks('chart-inputs-per-run'),"
+        " grid: Array.from(document.querySelectorAll('#gate-grid tr[data-suite] td')).map("
+        "  td => ({state: td.dataset.state, title: td.title, shown: visible(td),"
+        "   color: getComputedStyle(td).backgroundColor}))"
+        "}"
+    )
+    dated = warehouse(night, "select count(published_date) as n from articles")[0]["n"]
+    timeline = [s for s in drawn["timeline"] if s["bars"]]
+    assert timeline and sum(v for s in timeline for _, v in s["bars"]) == dated
+    assert all(re.match(r"\d{4}-\d\d-\d\d: \d+ dates — ", s["title"]) for s in timeline)
+    assert drawn["legend"] == 7 and drawn["caption"].startswith("Published dates per day")
+
+    runs = warehouse(night, "select run_id from runs")
+    with duckdb.connect() as conn:  # the run's record in the lake, publish gate included
+        (gates,) = conn.execute(f"select gates from '{night}/lake/runs/*/*.parquet'").fetchone()
+    assert len(drawn["grid"]) == len(json.loads(gates)) >= 5  # one run: a cell per suite
+    for cell in drawn["grid"]:
+        assert cell["shown"] and cell["state"] in ("passed", "warning")
+        assert runs[0]["run_id"] in cell["title"] and "0 failed expectations" in cell["title"]
+        assert cell["color"] not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    ledger = warehouse(night, "select run_id, outcome, count(*) as n from inputs group by all")
+    assert len(drawn["inputs"]) == len({r["run_id"] for r in ledger}) == 1
+    assert sorted(map(tuple, drawn["inputs"][0]["bars"])) == sorted(
+        (r["outcome"], r["n"]) for r in ledger
+    )
+    assert drawn["inputs"][0]["title"].startswith(f"run {runs[0]['run_id']}: ")
+    assert_inert(browser)
 
 
 def test_tables_sort_when_a_header_is_clicked(night, browser):

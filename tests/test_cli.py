@@ -1,6 +1,8 @@
 """The copydesk command, called through its entry point."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -106,6 +108,154 @@ def test_schema_lists_tables_and_column_meanings(published, capsys):
     out = capsys.readouterr().out
     assert "main.articles" in out
     assert "published_date" in out and "the publication date after normalization" in out
+
+
+def test_schema_lists_the_marts_first_then_staging_then_intermediate(published, capsys):
+    assert main(["schema", "--data", str(published)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    headings = [line.split(":")[0] for line in lines if line in HEADINGS]
+    assert headings == ["Marts", "Staging", "Intermediate"]
+    tables = [line for line in lines if line.startswith(("main.", "staging.", "intermediate."))]
+    layers = [table.split(".")[0] for table in tables]
+    assert layers == sorted(layers, key=["main", "staging", "intermediate"].index)
+    assert lines.index(HEADINGS[0]) < lines.index("main.articles") < lines.index(HEADINGS[1])
+    assert (
+        lines.index(HEADINGS[1]) < lines.index("staging.stg_documents") < lines.index(HEADINGS[2])
+    )
+
+
+HEADINGS = [
+    "Marts: the published tables to query: select * from articles",
+    "Staging: records parsed and the outlet reference, kept for debugging",
+    "Intermediate: the models' working tables, kept for debugging",
+]
+
+
+def test_csv_is_rfc_4180_and_tsv_escapes_what_would_break_its_lines(published, capsys):
+    query = "select 'x,\"y\"' as a, e'tab\there\\nline\\\\' as b, null as c"
+    assert main(["sql", "--data", str(published), "--format", "csv", query]) == 0
+    assert capsys.readouterr().out == 'a,b,c\r\n"x,""y""","tab\there\nline\\",\r\n'
+    assert main(["sql", "--data", str(published), "--format", "tsv", query]) == 0
+    assert capsys.readouterr().out == 'a\tb\tc\nx,"y"\ttab\\there\\nline\\\\\t\n'
+
+
+def copydesk(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """The command as a shell runs it, in a process of its own; its output as written."""
+    done = subprocess.run(
+        [sys.executable, "-m", "copydesk.cli", *args],
+        input=stdin.encode(),
+        capture_output=True,
+        check=False,
+    )
+    done.stdout, done.stderr = done.stdout.decode(), done.stderr.decode()
+    return done
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "table", "json"])
+def test_output_cut_short_by_a_closed_pipe_ends_quietly(published, fmt):
+    # `copydesk sql ... | head -1`: far more than a pipe's buffer, and the reader leaves early.
+    command = [sys.executable, "-m", "copydesk.cli", "sql", "--data", str(published)]
+    command += ["--format", fmt, "--max-rows", "200000", "select * from range(200000)"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait() == 0
+    assert "Traceback" not in errors and "BrokenPipe" not in errors and not errors.strip()
+
+
+def test_sql_without_a_query_runs_the_statements_on_stdin_one_by_one(published):
+    statements = "\n".join(
+        [
+            "select count(*) as n from articles;",
+            ".tables",
+            "select 1 as a,",
+            "  'x;y' as b; -- a comment; with a semicolon's quote",
+            "select 'it''s' as c; select nope from articles;",
+            "create table hack as select 1;",
+            "select 2 as d",  # the end of input ends it
+        ]
+    )
+    done = copydesk("sql", "--data", str(published), "--format", "csv", stdin=statements)
+    assert done.stdout.splitlines() == [
+        "n",
+        "5",
+        "marts: " + ", ".join(MARTS),
+        *[line for line in done.stdout.splitlines() if line.startswith(("staging:", "inter"))],
+        "a,b",
+        "1,x;y",
+        "c",
+        "it's",
+        "d",
+        "2",
+    ]
+    assert len([line for line in done.stdout.splitlines() if line.startswith("staging:")]) == 1
+    errors = done.stderr.split("copydesk sql: ")
+    assert len(errors) == 3 and 'column "nope" not found' in errors[1]
+    assert "read-only" in errors[2]
+    assert done.returncode == 1  # a piped statement failed: a script must know
+
+
+MARTS = sorted(
+    [
+        "article_fragments",
+        "articles",
+        "copy_pairs",
+        "date_evidence",
+        "dim_outlets",
+        "fct_stories",
+        "inputs",
+        "quarantine",
+        "runs",
+    ]
+)
+
+
+def test_the_prompt_stops_at_quit_and_a_single_piped_query_needs_no_semicolon(published):
+    statements = "select 1 as a;\n.quit\nselect 2;\n"
+    done = copydesk("sql", "--data", str(published), "--format", "csv", stdin=statements)
+    assert (done.returncode, done.stderr, done.stdout) == (0, "", "a\r\n1\r\n")
+    one = copydesk("sql", "--data", str(published), "--format", "json", stdin="select 3 as b\n")
+    assert (one.returncode, json.loads(one.stdout)) == (0, [{"b": 3}])
+
+
+def test_on_a_terminal_sql_without_a_query_prompts_until_quit(published):
+    import os
+    import pty
+
+    terminal, side = pty.openpty()
+    command = [sys.executable, "-m", "copydesk.cli", "sql", "--data", str(published)]
+    process = subprocess.Popen(command, stdin=side, stdout=side, stderr=side, close_fds=True)
+    os.close(side)
+    os.write(terminal, b"select count(*)\n  as n from articles;\nselect nope;\n.quit\n")
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the command exited: its side of the terminal is closed
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(terminal)
+    text = screen.decode().replace("\r", "")
+    assert process.wait() == 0  # a mistake typed at the prompt is no failure of the command
+    assert "statement with ';'" in text and "read-only" in text  # the banner
+    assert text.count("copydesk> ") == 3 and "   ...> " in text
+    assert (
+        "\nbigint\n------\n5 " in text
+        and 'copydesk sql: Binder Error: Referenced column "nope"' in text
+    )
+
+
+def test_a_malformed_setting_stops_run_and_serve_before_they_start(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COPYDESK_FIELD_MAP", "text")
+    for command in ("run", "serve"):
+        assert main([command, "--raw", str(tmp_path), "--data", str(tmp_path / "data")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"copydesk {command}: COPYDESK_FIELD_MAP='text': 'text' is not")
+    assert not (tmp_path / "data").exists()
 
 
 def test_the_summary_lines_up_its_gates_whatever_the_suite_names(capsys):

@@ -449,3 +449,206 @@ def test_the_inputs_section_counts_the_ledger_in_sql_and_escapes_file_names(
     assert len(re.findall(r"<tr data-sample-outcome=", section)) == 3
     assert XSS_SCRIPT not in html
     assert "raw/&lt;script&gt;alert(1)&lt;/script&gt;.txt" in section
+    # Outcomes per run, in a table and a stacked chart, as SQL counts them.
+    per_run = warehouse(data, "select run_id, outcome, count(*) as n from inputs group by all")
+    expected: dict[str, dict[str, int]] = {}
+    for row in per_run:
+        expected.setdefault(row["run_id"], {})[row["outcome"]] = row["n"]
+    table = section.split('id="input-runs"')[1].split("</table>")[0]
+    rows = dict(re.findall(r'<tr data-ledger-run="([^"]+)">(.*?)</tr>', table, re.S))
+    assert {
+        run: {
+            o: int(n)
+            for o, n in re.findall(r'data-ledger-outcome="(\w+)">(\d+)<', cells)
+            if n != "0"
+        }
+        for run, cells in rows.items()
+    } == expected
+    assert stacks(section, "chart-inputs-per-run") == {f"run {r}": v for r, v in expected.items()}
+    assert f"<title>run {published}: 6 inputs — accepted 1 · duplicate 1 · quarantined 3 ·" in (
+        section
+    )
+
+
+def known_articles(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse whose articles have the given (published_date, date_source,
+    date_outcome)."""
+    conn = duckdb.connect()
+    conn.execute(
+        "create table articles (article_id varchar, published_date date, date_source varchar,"
+        " date_outcome varchar)"
+    )
+    conn.executemany(
+        "insert into articles values (?, ?, ?, ?)",
+        [(f"a{index}", *row) for index, row in enumerate(rows)],
+    )
+    return conn
+
+
+TIMELINE_ROWS = [
+    ("2025-06-02", "header", "kept"),
+    ("2025-06-02", "header", "kept"),
+    ("2025-06-02", "header_inverted", "repaired_inversion"),
+    ("2025-06-02", "copy_group", "repaired_other"),
+    ("2025-06-03", "fetched_at", "inferred"),  # a crawl day's spike of fetch dates
+    ("2025-06-03", "fetched_at", "inferred"),
+    ("2025-06-03", "fetched_at", "inferred"),
+    ("2025-06-03", "copy_group", "inferred"),
+    ("2025-06-05", "url", "inferred"),
+    ("2025-06-05", "metadata", "inferred"),
+    ("2025-06-05", "dateline", "inferred"),
+    ("2025-06-05", "header_month", "inferred"),
+    ("2025-06-05", "header_ambiguous", "ambiguous"),
+    (None, "none", "undated"),
+]
+
+
+def stacks(html: str, chart_id: str) -> dict[str, dict[str, int]]:
+    """data-bin → {data-key: data-value} of a stacked chart's bars."""
+    figure = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.S)
+    assert figure, chart_id
+    bins: dict[str, dict[str, int]] = {
+        b: {} for b in re.findall(r'<g class="stack" data-bin="([^"]*)"', figure.group(1))
+    }
+    for b, key, value in re.findall(
+        r'<rect class="bar" [^>]*data-bin="([^"]*)" data-key="([^"]*)" data-value="(\d+)"',
+        figure.group(1),
+    ):
+        bins[b][key] = int(value)
+    return bins
+
+
+def test_the_timeline_counts_dates_per_day_and_how_each_was_decided():
+    from datetime import date
+
+    from copydesk.quality.dashboard.reading import Warehouse
+
+    with known_articles(TIMELINE_ROWS) as conn:
+        timeline = Warehouse(conn).date_timeline()
+    assert timeline["unit"] == "day"
+    assert sorted((r["bin"], r["category"], r["n"]) for r in timeline["rows"]) == [
+        (date(2025, 6, 2), "kept", 2),
+        (date(2025, 6, 2), "repaired", 2),
+        (date(2025, 6, 3), "copies", 1),
+        (date(2025, 6, 3), "fetched", 3),
+        (date(2025, 6, 5), "ambiguous", 1),
+        (date(2025, 6, 5), "text", 2),
+        (date(2025, 6, 5), "url", 2),
+    ]
+
+
+def test_the_timeline_chart_shows_every_day_a_legend_and_the_figures_in_tooltips():
+    from copydesk.quality.dashboard.reading import Warehouse
+    from copydesk.quality.dashboard.sections import timeline_section
+    from copydesk.quality.dashboard.site import environment
+
+    with known_articles(TIMELINE_ROWS) as conn:
+        section = timeline_section(Warehouse(conn).date_timeline(), undated=1)
+    html = (
+        environment()
+        .from_string('{% from "charts.html.j2" import chart %}{{ chart(c, t, "chart-timeline") }}')
+        .render(c=section["chart"], t=section["caption"])
+    )
+    shown = stacks(html, "chart-timeline")
+    assert shown == {
+        "2025-06-02": {"kept": 2, "repaired": 2},
+        "2025-06-03": {"copies": 1, "fetched": 3},
+        "2025-06-04": {},  # an empty day is a gap, not skipped
+        "2025-06-05": {"ambiguous": 1, "text": 2, "url": 2},
+    }
+    assert (
+        "<title>2025-06-03: 4 dates — lent by copies or the story 1 · the fetch date 3</title>"
+        in (html)
+    )
+    assert section["caption"] == "Published dates per day; 1 undated article not shown"
+    assert html.count('<ul class="legend">') == 1 and "header repaired" in html
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "unit", "bins", "first_bin"),
+    [
+        ("2025-06-01", "2025-08-31", "day", 92, "2025-06-01"),
+        ("2025-01-01", "2025-12-31", "week", 53, "week of 2024-12-30"),
+        ("2012-03-15", "2025-06-02", "month", 160, "2012-03"),
+        ("1990-01-02", "2026-01-01", "year", 37, "1990"),
+    ],
+)
+def test_a_long_timeline_is_binned_by_week_month_or_year_and_says_so(
+    first, last, unit, bins, first_bin
+):
+    from copydesk.quality.dashboard.reading import Warehouse
+    from copydesk.quality.dashboard.sections import timeline_section
+
+    rows = [(first, "header", "kept"), (last, "url", "inferred"), (last, "url", "inferred")]
+    with known_articles(rows) as conn:
+        section = timeline_section(Warehouse(conn).date_timeline(), undated=0)
+    stacks_shown = section["chart"]["stacks"]
+    assert section["unit"] == unit and len(stacks_shown) == bins
+    assert stacks_shown[0]["bin"] == first_bin and stacks_shown[0]["total"] == 1
+    assert stacks_shown[-1]["total"] == 2 and sum(s["total"] for s in stacks_shown) == 3
+    if unit == "day":
+        assert section["caption"] == "Published dates per day"
+    else:
+        assert f"each bar is one {unit}" in section["caption"]
+    assert section["chart"]["width"] < 1000  # thin bars, not a page wider than the screen
+
+
+def test_the_timeline_matches_the_warehouse(nights):
+    html = page(nights)
+    shown = stacks(html, "chart-timeline")
+    per_day = warehouse(
+        nights,
+        "select strftime(published_date, '%Y-%m-%d') as day, count(*) as n from articles"
+        " where published_date is not null group by 1",
+    )
+    assert {day: sum(v.values()) for day, v in shown.items() if v} == {
+        r["day"]: r["n"] for r in per_day
+    }
+    repaired = warehouse(
+        nights,
+        "select count(*) as n from articles where date_outcome like 'repaired%'",
+    )[0]["n"]
+    assert sum(v.get("repaired", 0) for v in shown.values()) == repaired >= 1
+
+
+def test_the_gate_grid_shows_each_suite_over_the_runs(nights):
+    html = page(nights)
+    grid = html.split('id="gate-grid"')[1].split("</table>")[0]
+    runs = lake_runs(nights, "run_id, started_at, gates", "order by started_at")
+    assert re.findall(r'<td class="run-\w+" data-run="([^"]+)"', grid) == [r[0] for r in runs]
+    suites = {gate["suite"] for _, _, gates in runs for gate in json.loads(gates)}
+    rows = dict(re.findall(r'<tr data-suite="([^"]+)">(.*?)</tr>', grid, re.S))
+    assert set(rows) == suites
+    not_run = 0
+    for suite, cells in rows.items():
+        found = re.findall(
+            r'<td class="gate-(\w+)" data-run="([^"]+)" data-state="\w+" data-failed="(\d+)"'
+            r' title="([^"]*)"',
+            cells,
+        )
+        assert [f[1] for f in found] == [r[0] for r in runs]
+        for (state, run_id, failed, title), (_, started, gates) in zip(found, runs, strict=True):
+            gate = next((g for g in json.loads(gates) if g["suite"] == suite), None)
+            assert run_id in title and f"{started:%Y-%m-%d %H:%M} UTC" in title
+            if gate is None:
+                assert state == "none" and title.endswith("not run")
+                not_run += 1
+                continue
+            assert int(failed) == len(gate["failed_critical"])
+            assert state == ("passed" if gate["passed"] else "failed") or state == "warning"
+            assert f"{len(gate['failed_critical'])} failed expectation" in title
+    # The failed night stopped at the articles gate: it failed there, and later gates never ran.
+    assert re.search(
+        r'<td class="gate-failed" data-run="[^"]+" data-state="failed"'
+        r' data-failed="1"',
+        rows["articles"],
+    )
+    assert not_run >= 1
+    # The published night's record holds its publish gate's verdicts too, and the grid shows them.
+    published = lake_runs(nights, "run_id, gates", "where status = 'published'")[0]
+    publish_stage = {g["suite"] for g in json.loads(published[1]) if g["stage"] == "publish"}
+    assert publish_stage == {"runs", "table_counts"}
+    for suite in publish_stage:
+        assert re.search(rf'<td class="gate-passed" data-run="{published[0]}"', rows[suite])
+    # The last night failed, so each gate's details are open below the grid.
+    assert '<details id="gate-details" open>' in html

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+from copydesk.ingest.decode import doc_id_of
 from copydesk.warehouse.models import load_models
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
@@ -157,12 +158,13 @@ def test_undated_article_fetched_late_in_the_day_is_from_that_day_whatever_weekd
     assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
 
 
-def test_a_weekday_on_the_day_before_the_fetch_leaves_the_choice_to_the_hour():
-    # Fetched Wednesday 4 June 12:30 UTC, just past the day's middle. "Tuesday" is the day an
-    # article of Tuesday or of Wednesday names equally often, so it does not tip the balance.
+def test_a_weekday_on_the_day_before_the_fetch_outweighs_an_hour_near_the_middle_of_the_day():
+    # Fetched Wednesday 4 June 12:30 UTC, just past the day's middle. News names its own weekday
+    # more often than the day before's (2:1 with no dated articles in the night to calibrate on),
+    # so "Tuesday" speaks for Tuesday; the hour hardly leans either way.
     fetched = datetime(2025, 6, 4, 12, 30, tzinfo=UTC)
     text = "The committee met on Tuesday and approved the new budget rules."
-    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 4), "fetched_at")
+    assert date_of(text, fetched_at=fetched) == (date(2025, 6, 3), "fetched_at")
 
 
 def test_undated_article_whose_weekday_rules_out_the_fetch_day_takes_the_day_before():
@@ -443,3 +445,289 @@ def test_an_implausible_or_broken_header_is_flagged_in_the_article_not_published
     assert articles["fine"]["published_date"] == date(2025, 6, 1)
     for name in ("epoch", "future", "impossible"):
         assert articles[name]["published_date"] not in (date(1970, 1, 1), date(2099, 12, 31))
+
+
+def test_a_records_own_date_is_read_as_written_in_iso_and_rfc_822():
+    hints = {
+        "iso-day": "2025-06-10",
+        "iso-offset": "2025-06-10T23:30:00-05:00",  # June 11 in UTC: the outlet's day is the 10th
+        "iso-compact-offset": "2025-06-10T08:00:00+0200",
+        "news-please": "2025-06-10 10:00:00",
+        "rfc-822": "Tue, 10 Jun 2025 08:00:00 GMT",
+        "rfc-822-offset": "Tue, 10 Jun 2025 23:30:00 -0500",
+        "rfc-822-no-weekday": "10 Jun 2025 08:00 +0000",
+        "rfc-822-one-digit-day": "Tue, 1 Jul 2025 08:00:00 GMT",
+        "impossible": "Tue, 31 Jun 2025 08:00:00 GMT",
+        "iso-impossible": "2025-13-45T08:00:00Z",
+        "words": "yesterday",
+        "empty": "",
+    }
+    documents = [
+        {
+            "doc_id": doc_id_of(name),
+            "header_precision": None,
+            "header_date": None,
+            "url": None,
+            "date_hint": hint,
+            "dateline_date_text": None,
+            "fetched_at": datetime(2025, 7, 2, tzinfo=UTC),
+            "ingested_at": datetime(2025, 7, 2, tzinfo=UTC),
+        }
+        for name, hint in hints.items()
+    ]
+    rows = run_model(
+        "intermediate.int_stated_dates",
+        {
+            "staging.stg_documents": documents,
+            "staging.stg_date_priors": [{"kind": "metadata", "weight": 1.2}],
+        },
+    )
+    name_of = {doc_id_of(name): name for name in hints}
+    dated = {name_of[r["doc_id"]]: r["candidate_date"] for r in rows}
+    june_10 = date(2025, 6, 10)
+    assert dated == {
+        "iso-day": june_10,
+        "iso-offset": june_10,
+        "iso-compact-offset": june_10,
+        "news-please": june_10,
+        "rfc-822": june_10,
+        "rfc-822-offset": june_10,
+        "rfc-822-no-weekday": june_10,
+        "rfc-822-one-digit-day": date(2025, 7, 1),
+    }
+    assert [r["detail"] for r in rows if name_of[r["doc_id"]] == "rfc-822"] == [hints["rfc-822"]]
+
+
+PRIORS = [
+    {"kind": "copy_group", "weight": 0.8},
+    {"kind": "story", "weight": 0.5},
+]
+
+
+def profile(doc_id: str, weekdays: dict[int, int] | None = None, month_days=None) -> dict:
+    """An int_date_profiles row: weekday mentions by ISO weekday, stated month-days, no lead."""
+    counts = [(weekdays or {}).get(day, 0) for day in range(1, 8)]
+    return {
+        "doc_id": doc_id,
+        "weekday_counts": counts,
+        "weekday_total": sum(counts),
+        "month_days": month_days or [{"month": 1, "day": 1, "year": 1990}][:0],
+        "months": [],
+        "first_mention_kind": None,
+        "first_relative_days": None,
+        "first_iso_weekday": None,
+    }
+
+
+def lent(relatives: dict[str, tuple], borrower=None, own_candidates=()) -> list[tuple]:
+    """int_lent_dates for one borrower "b": relatives maps a doc_id to (relation, own date,
+    confidence); returns (date, kind, weight) rows."""
+    own = [
+        {"doc_id": doc, "own_date": day, "own_confidence": conf, "lead_event_date": day}
+        for doc, (_, day, conf) in relatives.items()
+    ]
+    rows = run_model(
+        "intermediate.int_lent_dates",
+        {
+            "intermediate.int_copy_pairs": [
+                {"doc_a": "b", "doc_b": doc}
+                for doc, (rel, _, _) in relatives.items()
+                if rel == "copy"
+            ]
+            or [{"doc_a": "x", "doc_b": "y"}],
+            "intermediate.int_story_pairs": [
+                {"doc_a": "b", "doc_b": doc}
+                for doc, (rel, _, _) in relatives.items()
+                if rel == "story"
+            ]
+            or [{"doc_a": "x", "doc_b": "y"}],
+            "intermediate.int_own_dates": own
+            + [
+                {"doc_id": "b", "own_date": day, "own_confidence": 0.5, "lead_event_date": day}
+                for day in own_candidates[:1]
+            ],
+            "staging.stg_documents": [
+                {"doc_id": doc, "source_id": f"src-{doc}"} for doc in ["b", *relatives]
+            ],
+            "intermediate.int_date_profiles": [borrower or profile("b")],
+            "intermediate.int_date_candidates": [
+                {"doc_id": "b", "candidate_date": day, "evidence_kind": "fetched_at"}
+                for day in own_candidates
+            ]
+            or [{"doc_id": "x", "candidate_date": date(2025, 1, 1), "evidence_kind": "url"}],
+            "staging.stg_date_priors": PRIORS,
+        },
+    )
+    return sorted((r["candidate_date"], r["evidence_kind"], r["weight"]) for r in rows)
+
+
+def test_one_verified_copy_outranks_eight_story_neighbours():
+    x, y = date(2023, 5, 2), date(2025, 6, 2)
+    relatives = {f"s{i}": ("story", x, 0.9) for i in range(8)}
+    relatives["c"] = ("copy", y, 0.7)
+    assert lent(relatives) == [(y, "copy_group", 0.56)]
+
+
+def test_story_votes_are_not_summed_the_strongest_neighbour_counts():
+    x, z = date(2025, 6, 1), date(2025, 6, 2)
+    relatives = {f"s{i}": ("story", x, 0.7) for i in range(3)}
+    relatives["t"] = ("story", z, 0.9)
+    assert lent(relatives) == [(x, "story", 0.35), (z, "story", 0.45)]
+
+
+def test_a_story_date_against_the_borrowers_weekdays_loses_to_another_relative():
+    # The borrower says "on Monday": a strong story neighbour's Friday 30 May names no day its
+    # text points to, so a weaker one's Monday 2 June is lent alone. A verified copy's date is
+    # not checked (its lender weighed the same words; a page's furniture has other weekdays).
+    friday, monday = date(2025, 5, 30), date(2025, 6, 2)
+    says_monday = profile("b", weekdays={1: 2})
+    relatives = {"strong": ("story", friday, 0.95), "weak": ("story", monday, 0.65)}
+    assert lent(relatives, says_monday) == [(monday, "story", 0.325)]
+    assert lent({"c": ("copy", friday, 0.9)}, says_monday) == [(friday, "copy_group", 0.72)]
+
+
+def test_a_lent_date_against_the_borrowers_month_days_loses_to_another_relative():
+    # "held on May 16": a story neighbour of another event, in November, gives way to a weaker
+    # one of May 17.
+    says_may_16 = profile("b", month_days=[{"month": 5, "day": 16, "year": None}])
+    relatives = {
+        "far": ("story", date(2022, 11, 20), 0.95),
+        "near": ("story", date(2025, 5, 17), 0.65),
+    }
+    assert lent(relatives, says_may_16) == [(date(2025, 5, 17), "story", 0.325)]
+    # With nothing else to go by, even a ruled-out date stands.
+    assert lent({"far": relatives["far"]}, says_may_16) == [(date(2022, 11, 20), "story", 0.475)]
+
+
+def test_an_own_date_tie_goes_to_the_earlier_date_on_every_run():
+    # 0.1 + 0.7 and 0.8 tie exactly when summed as decimals (as floats 0.1 + 0.7 < 0.8); arg_max
+    # then chose either date from run to run.
+    candidates = [
+        {"doc_id": "d", "candidate_date": date(2025, 6, day), "evidence_kind": kind, "weight": w}
+        for day, kind, w in [(3, "a", 0.8), (2, "b", 0.1), (2, "c", 0.7)]
+    ]
+    for order in (candidates, candidates[::-1]):
+        rows = run_model(
+            "intermediate.int_own_dates",
+            {
+                "intermediate.int_date_candidates": order,
+                "intermediate.int_date_profiles": [profile("d")],
+                # nothing calibrated by the night: a weightless row
+                "intermediate.int_fetch_night_dates": [
+                    {"doc_id": "d", "candidate_date": date(2025, 6, 1), "weight": 0.0}
+                ],
+            },
+        )
+        assert [r["own_date"] for r in rows] == [date(2025, 6, 2)]
+
+
+def test_an_older_page_among_many_headers_near_its_swapped_reading_keeps_its_header():
+    # The false-repair guarantee: " date 2023-11-12" is a correct older page in a dump of pages
+    # from several years, 11 of them within two days of its day-first reading (11 December). The
+    # crowd around a reading cannot tell such a page from an inversion, so it decides nothing.
+    near = [
+        document(f" date 2023-12-{day:02d} CITY: Story number {i} of the dump.", run_id="dump")
+        for i, day in enumerate([9, 10, 10, 11, 11, 11, 12, 12, 13, 13, 11])
+    ]
+    older = [
+        document(
+            f" date {2015 + i % 8}-{1 + i:02d}-20 TOWN: Page {i} of an old archive.", run_id="dump"
+        )
+        for i in range(12)
+    ]
+    page = document(
+        " date 2023-11-12 GENEVA: The agency published its annual report on the economy.",
+        source_id="older",
+        run_id="dump",
+    )
+    dates = dates_by_source(build_warehouse([*near, *older, page]))
+    assert dates["older"][:2] == (date(2023, 11, 12), "header_ambiguous")
+
+
+def test_the_night_decides_between_readings_that_fall_on_the_same_weekday():
+    # 7 November and 11 July 2025 are both Fridays: "on Friday" cannot tell them apart, the
+    # night's headers around 11 July can.
+    night = [
+        document(
+            f" date 2025-07-{day:02d} CITY: Story number {i} of the night about local affairs.",
+            run_id="night-3",
+        )
+        for i, day in enumerate([10, 10, 11, 11, 11, 12, 12, 10, 11, 12])
+    ]
+    inverted = document(
+        " date 2025-11-07 GENEVA: The agency published its annual report on Friday.",
+        source_id="inverted",
+        run_id="night-3",
+    )
+    assert dates_by_source(build_warehouse([*night, inverted]))["inverted"][:2] == (
+        date(2025, 7, 11),
+        "header_inverted",
+    )
+
+
+def test_a_stated_month_day_decides_between_readings_that_fall_on_the_same_weekday():
+    text = (
+        " date 2025-11-07 GENEVA: The talks, which opened on July 9, ended on Friday"
+        " without an agreement on the budget."
+    )
+    assert date_of(text) == (date(2025, 7, 11), "header_inverted")
+
+
+def fetch_night(weekdays_named: dict[int, int], night: list[tuple[date, dict, datetime]]) -> dict:
+    """int_fetch_night_dates for an article "u" fetched Wednesday 4 June 10:00 UTC and naming
+    weekdays_named, in a night of dated articles (header, weekday mentions, fetch time)."""
+    fetched = datetime(2025, 6, 4, 10, tzinfo=UTC)
+    documents = [{"doc_id": "u", "run_id": "n", "fetched_at": fetched}]
+    headers, profiles = [], [profile("u", weekdays=weekdays_named)]
+    for i, (day, named, seen) in enumerate(night):
+        documents.append({"doc_id": f"d{i}", "run_id": "n", "fetched_at": seen})
+        headers.append({"doc_id": f"d{i}", "candidate_date": day, "evidence_kind": "header"})
+        profiles.append(profile(f"d{i}", weekdays=named))
+    rows = run_model(
+        "intermediate.int_fetch_night_dates",
+        {
+            "staging.stg_documents": documents,
+            "intermediate.int_header_dates": headers
+            or [{"doc_id": "gone", "candidate_date": date(2025, 1, 20), "evidence_kind": "header"}],
+            "intermediate.int_date_profiles": profiles,
+            "intermediate.int_date_candidates": [
+                {"doc_id": "u", "candidate_date": date(2025, 6, d), "evidence_kind": "fetched_at"}
+                for d in (3, 4)
+            ],
+            "staging.stg_date_priors": [
+                {"kind": "weekdays", "weight": 0.5},
+                {"kind": "fetched_night", "weight": 0.5},
+            ],
+        },
+    )
+    return {(r["candidate_date"].day, r["evidence_kind"]): r["weight"] for r in rows}
+
+
+def test_a_night_whose_news_names_its_own_weekday_weighs_a_weekday_for_that_day():
+    # The night's dated articles (15-20 June) name their own weekday 12 times, the day before's
+    # 0 times: with the prior's 8:4, odds 20:4. "Tuesday" then speaks for Tuesday 3 June.
+    night = [
+        (date(2025, 6, 15 + i), {isodow: 2}, None) for i, isodow in enumerate([7, 1, 2, 3, 4, 5])
+    ]
+    weights = fetch_night({2: 1}, night)
+    assert weights == {(3, "weekdays"): 0.805, (4, "weekdays"): 0.0}
+    # A night with no dated articles: the prior's 2:1.
+    assert fetch_night({2: 1}, [])[(3, "weekdays")] == 0.347
+
+
+def test_a_night_that_fetches_its_news_the_same_day_weighs_for_the_fetch_day():
+    # Of the night's 10 dated articles, 8 were fetched the day of their header, 2 the day after:
+    # with the prior's 5:5, odds 13:7 for the fetch day (4 June) of the undated article.
+    night = [
+        (date(2025, 6, 15), {}, datetime(2025, 6, 15 + (i >= 8), 20, tzinfo=UTC)) for i in range(10)
+    ]
+    assert fetch_night({}, night) == {(4, "fetched_night"): 0.31}
+
+
+def test_a_night_that_fetches_its_news_the_day_after_weighs_for_the_day_before():
+    # 2 of 10 fetched the day of their header, 8 the day after: odds 7:13, a weight never negative,
+    # on the day before the undated article's fetch (3 June).
+    night = [
+        (date(2025, 6, 15), {}, datetime(2025, 6, 15 + (i >= 2), 20, tzinfo=UTC)) for i in range(10)
+    ]
+    assert fetch_night({}, night) == {(3, "fetched_night"): 0.31}

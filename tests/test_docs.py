@@ -50,3 +50,15 @@ def test_warehouse_reference_is_generated_from_the_models():
     expected = markdown(describe(build_warehouse(seed_documents())))
     written = (DOCS_DIR / "warehouse.md").read_text(encoding="utf-8")
     assert written == expected, "docs/warehouse.md is stale: run `copydesk schema --markdown`"
+
+
+def test_the_field_aliases_in_the_docs_are_the_code_table():
+    from copydesk.ingest.fields import ALIASES
+
+    text = (DOCS_DIR / "bad-input.md").read_text(encoding="utf-8")
+    section = text.split("## Feeds with their own field names", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        field: tuple(re.findall(r"`([^`]+)`", names))
+        for field, names in re.findall(r"^\| `(\w+)` \| (.+) \|$", section, re.MULTILINE)
+    }
+    assert documented == ALIASES

@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
 import time
 
@@ -13,6 +14,8 @@ import pytest
 import copydesk.ingest.readers
 from copydesk.ingest.commit import ingest
 from copydesk.ingest.decode import may_be_mojibake
+from copydesk.ingest.fields import parse_field_map
+from copydesk.settings import Settings
 from tests.conftest import SEEDS_DIR, lake_rows
 
 
@@ -74,7 +77,7 @@ def test_jsonl_keeps_good_lines_around_a_broken_one(raw, lake):
     assert docs["feed.jsonl:3"]["fetched_at"].isoformat() == "2025-06-03T08:00:00+00:00"
     reasons = {r["source_id"]: r["reason"] for r in lake_rows(lake, "quarantine")}
     assert reasons["feed.jsonl:2"].startswith("invalid JSON")
-    assert reasons["feed.jsonl:4"] == "no article text"
+    assert reasons["feed.jsonl:4"] == "no article text (fields: title)"
 
 
 def test_gzipped_jsonl_and_a_truncated_gzip(raw, lake):
@@ -115,6 +118,84 @@ def test_news_please_json(raw, lake):
         "japantimes.co.jp",
     )
     assert row["text"] == "The news-please body."
+
+
+def test_a_feeds_own_field_names_are_read_by_their_aliases(raw, lake):
+    lines = [
+        {"body": "Body story.", "published": "2025-06-02T09:00:00+02:00", "link": "https://x/a"},
+        {
+            "content": "Content story.",
+            "pubDate": "Tue, 10 Jun 2025 08:00:00 GMT",
+            "source": {"id": None, "name": "Reuters"},  # NewsAPI's shape: an object
+            "headline": "A headline",
+        },
+        # An empty `text` is no text: the next alias that holds some wins.
+        {"text": "  ", "article": "Article story.", "publisher": "Xinhua", "date": 20250602},
+        {"maintext": ["not", "a", "string"], "source": ["x"], "articleBody": "Last story."},
+        {"id": 7, "headline": "Only a headline", "summary": "s", "description": "A teaser."},
+    ]
+    (raw / "feed.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = ingest(raw, lake, "run-1")
+    assert (report.documents_new, report.records_bad) == (4, 1)
+    docs = {r["text"]: r for r in lake_rows(lake)}
+    body = docs["Body story."]
+    assert (body["url"], body["date_hint"]) == ("https://x/a", "2025-06-02T09:00:00+02:00")
+    content = docs["Content story."]
+    assert (content["outlet_hint"], content["title_hint"]) == ("Reuters", "A headline")
+    assert content["date_hint"] == "Tue, 10 Jun 2025 08:00:00 GMT"
+    # Only strings count: a number under `date`, a list under `source`, are not values.
+    assert (docs["Article story."]["outlet_hint"], docs["Article story."]["date_hint"]) == (
+        "Xinhua",
+        None,
+    )
+    assert docs["Last story."]["outlet_hint"] is None
+    [bad] = lake_rows(lake, "quarantine")
+    assert bad["source_id"] == "7"
+    assert bad["reason"] == "no article text (fields: id, headline, summary, description)"
+
+
+def test_the_field_map_comes_before_the_aliases(raw, lake):
+    record = {
+        "story_body": "The mapped story.",
+        "body": "Not this one.",
+        "permalink": "https://x/mapped",
+        "url": "https://x/alias",
+    }
+    (raw / "feed.jsonl").write_text(json.dumps(record) + "\n")
+    (raw / "other.json").write_text(json.dumps({"body": "An alias still works."}))
+    field_map = parse_field_map(" text=story_body, url = permalink,")
+    assert field_map == (("text", "story_body"), ("url", "permalink"))
+    ingest(raw, lake, "run-1", field_map=field_map)
+    docs = {r["text"]: r for r in lake_rows(lake)}
+    assert set(docs) == {"The mapped story.", "An alias still works."}
+    assert docs["The mapped story."]["url"] == "https://x/mapped"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("txt=body", "unknown field 'txt' (expected one of text, url, title"),
+        ("text", "'text' is not FIELD=NAME"),
+        ("text=", "'text=' is not FIELD=NAME"),
+        ("=body", "'=body' is not FIELD=NAME"),
+        ("text=a,text=b", "'text' is mapped twice"),
+    ],
+)
+def test_a_malformed_field_map_is_refused_when_the_settings_are_read(monkeypatch, value, message):
+    monkeypatch.setenv("COPYDESK_FIELD_MAP", value)
+    with pytest.raises(ValueError, match=re.escape(f"COPYDESK_FIELD_MAP={value!r}: {message}")):
+        Settings.from_env()
+
+
+def test_the_fields_a_textless_record_had_are_named_within_bounds(raw, lake):
+    record = {f"field_{i:03d}_{'x' * 30}": i for i in range(100)} | {"bad\nkey": 1}
+    (raw / "feed.jsonl").write_text(json.dumps(record) + "\n" + json.dumps({}) + "\n")
+    ingest(raw, lake, "run-1")
+    reasons = {r["source_id"]: r["reason"] for r in lake_rows(lake, "quarantine")}
+    wide = reasons["feed.jsonl:1"]
+    assert wide.startswith("no article text (fields: field_000_xxx")
+    assert wide.endswith(" more)") and len(wide) < 300 and "\n" not in wide
+    assert reasons["feed.jsonl:2"] == "no article text (fields: none)"
 
 
 @pytest.mark.parametrize(

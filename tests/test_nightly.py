@@ -311,3 +311,46 @@ def test_a_night_that_loses_two_fifths_of_the_articles_stops_at_the_publish_gate
     assert warehouse_rows(data, "select count(*) as n from articles") == [{"n": 3}]
     (counts,) = [g for g in summary.gates if g["suite"] == "table_counts"]
     assert counts["passed"] and counts["rows_checked"] == 9  # every mart
+
+
+def test_a_feed_with_its_own_field_names_is_published_with_its_text_date_and_url(seeds, tmp_path):
+    # A JSONL dump beside the seeds that says body/published/link, and content/pubDate/source.
+    records = [
+        {
+            "link": "https://www.example-news.com/world/harbour-reopens",
+            "published": "2025-05-20T23:30:00-05:00",
+            "headline": "Harbour reopens after storm",
+            "body": "LISBON: The city's harbour reopened to shipping on Tuesday after a week of"
+            " repairs to the storm-damaged breakwater.\n\nPort officials said the first cargo"
+            " ships were unloading and that ferry services would resume on Wednesday.",
+        },
+        {
+            "source": {"id": None, "name": "Example Wire"},
+            "pubDate": "Thu, 15 May 2025 08:00:00 GMT",
+            "content": "Farmers in the valley began the cherry harvest early this year after a"
+            " warm spring.\n\nGrowers expect a larger crop than last season, the regional"
+            " cooperative said.",
+        },
+        {"id": "teaser-only", "headline": "No body here", "description": "Just a teaser."},
+    ]
+    (seeds / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    data = tmp_path / "data"
+    summary = nightly(raw_dir=str(seeds), data_dir=str(data))
+    assert summary.status == "published" and summary.counts["articles"] == 7
+    rows = warehouse_rows(
+        data,
+        "select source_id, url, outlet, title, body, published_date, date_source from articles"
+        " where source_id like 'feed.jsonl:%' order by source_id",
+    )
+    harbour, harvest = rows
+    assert harbour["url"] == records[0]["link"]
+    assert harbour["body"].startswith("The city's harbour reopened") and "ferry" in harbour["body"]
+    assert (str(harbour["published_date"]), harbour["date_source"]) == ("2025-05-20", "metadata")
+    assert harvest["body"].startswith("Farmers in the valley")
+    assert (str(harvest["published_date"]), harvest["date_source"]) == ("2025-05-15", "metadata")
+    assert harvest["outlet"] == "Example Wire"
+    [quarantined] = warehouse_rows(data, "select source_id, reason from quarantine")
+    assert quarantined == {
+        "source_id": "teaser-only",
+        "reason": "no article text (fields: id, headline, description)",
+    }

@@ -225,3 +225,18 @@ def test_an_unknown_task_runner_is_refused(monkeypatch, value):
     monkeypatch.setenv("COPYDESK_TASK_RUNNER", value)
     with pytest.raises(ValueError, match="COPYDESK_TASK_RUNNER"):
         Settings.from_env()
+
+
+def test_the_field_map_reaches_every_read_task(tmp_path, prefect_server, small_batches):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for number in range(7):  # three batches of at most three files: read by submitted tasks
+        (raw / f"feed-{number}.jsonl").write_text(jsonl({"story_body": f"Mapped story {number}."}))
+    settings = Settings(
+        raw_dir=raw,
+        data_dir=tmp_path / "data",
+        settle_seconds=0,
+        field_map=(("text", "story_body"),),
+    )
+    report = ingest_raw_dumps(settings, "run-1", NOW)
+    assert (report.documents_new, report.records_bad) == (7, 0)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from copydesk.ingest.fields import FieldMap
 from copydesk.ingest.lake import BAD_RECORD_SCHEMA, BYTES_PER_FILE, CANDIDATE_SCHEMA, ROWS_PER_FILE
 from copydesk.ingest.listing import printable_name, relative
 from copydesk.ingest.readers import read_raw_file
@@ -93,7 +94,9 @@ def chunk_of(documents: list[dict], bad_records: list[dict]) -> ReadChunk:
     )
 
 
-def read_batch(batch: RawBatch, raw_dir: Path, run_id: str, now: datetime) -> Iterator[ReadChunk]:
+def read_batch(
+    batch: RawBatch, raw_dir: Path, run_id: str, now: datetime, field_map: FieldMap = ()
+) -> Iterator[ReadChunk]:
     """Read a batch's files in order into chunks of candidate rows, writing nothing; a chunk is
     cut at a lake file's limits, so memory stays bounded by one chunk however large a file is."""
     documents: list[dict] = []
@@ -102,7 +105,7 @@ def read_batch(batch: RawBatch, raw_dir: Path, run_id: str, now: datetime) -> It
     root = raw_dir.resolve()
     for file_index, path in enumerate(batch.paths, start=batch.first_file):
         rel = printable_name(relative(path, root))
-        for is_document, row in read_raw_file(path, rel, run_id, now):
+        for is_document, row in read_raw_file(path, rel, run_id, now, field_map):
             row["file_index"] = file_index
             (documents if is_document else bad_records).append(row)
             buffered += len(row.get("text") or row["raw_excerpt"])
@@ -114,7 +117,12 @@ def read_batch(batch: RawBatch, raw_dir: Path, run_id: str, now: datetime) -> It
 
 
 def stage_batch(
-    batch: RawBatch, raw_dir: Path, run_id: str, now: datetime, staging: Path
+    batch: RawBatch,
+    raw_dir: Path,
+    run_id: str,
+    now: datetime,
+    staging: Path,
+    field_map: FieldMap = (),
 ) -> StagedBatch:
     """Read a batch into batch-private Arrow files under staging, never into the lake; the names
     are unique per call, so a retried or lost task never mixes its rows with another's."""
@@ -126,7 +134,7 @@ def stage_batch(
         pa.ipc.new_file(staged.documents, CANDIDATE_SCHEMA, options=options) as documents,
         pa.ipc.new_file(staged.bad_records, BAD_RECORD_SCHEMA, options=options) as bad_records,
     ):
-        for chunk in read_batch(batch, raw_dir, run_id, now):
+        for chunk in read_batch(batch, raw_dir, run_id, now, field_map):
             documents.write_table(chunk.documents)
             bad_records.write_table(chunk.bad_records)
     return staged

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from copydesk.ingest.batches import ReadChunk, StagedBatch, plan_batches, read_batch, staged_tables
+from copydesk.ingest.fields import FieldMap
 from copydesk.ingest.lake import (
     DOCUMENT_SCHEMA,
     INPUTS_SCHEMA,
@@ -252,6 +253,7 @@ def ingest(
     run_id: str,
     now: datetime | None = None,
     settle_seconds: float = 0,
+    field_map: FieldMap = (),
 ) -> IngestReport:
     """Read every raw file into the lake's documents and quarantine partitions, in one process.
 
@@ -263,6 +265,6 @@ def ingest(
     listing = list_raw_files(raw_dir, settle_seconds)
     commit = IngestCommit(raw_dir, lake_dir, run_id, now, listing)
     for batch in plan_batches(commit.files_to_read):
-        for chunk in read_batch(batch, raw_dir, run_id, now):
+        for chunk in read_batch(batch, raw_dir, run_id, now, field_map):
             commit.add(chunk)
     return commit.finish()

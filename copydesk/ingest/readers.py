@@ -22,6 +22,7 @@ from copydesk.ingest.decode import (
     text_field,
     valid_text,
 )
+from copydesk.ingest.fields import FieldMap, fields_named, record_fields
 from copydesk.ingest.lake import DOCUMENT_SCHEMA
 from copydesk.ingest.listing import format_of, open_regular
 
@@ -139,17 +140,11 @@ def read_json(path: Path) -> Iterator[dict]:
         bad.input_hash = digest
         raise
     yield {
-        "text": record.get("maintext") or record.get("text"),
+        "fields": record,
         "encoding": encoding,
         "repairs": repairs,
         "byte_size": len(data),
         "input_hash": digest,
-        "id": record.get("id"),
-        "url": record.get("url"),
-        "outlet": record.get("source_domain"),
-        "title": record.get("title"),
-        "date": record.get("date_publish"),
-        "fetched_at": record.get("date_download"),
     }
 
 
@@ -249,15 +244,14 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                     "input_hash": input_hash,
                 }
                 continue
-            record.update(
-                line=line_no,
-                encoding=encoding,
-                repairs=repairs,
-                byte_size=len(line),
-                input_hash=input_hash,
-            )
-            record.pop("error", None)
-            yield record
+            yield {
+                "fields": record,
+                "line": line_no,
+                "encoding": encoding,
+                "repairs": repairs,
+                "byte_size": len(line),
+                "input_hash": input_hash,
+            }
 
 
 READERS = {"txt": read_txt, "json": read_json, "jsonl": read_jsonl}
@@ -279,29 +273,34 @@ def bad_row(
     }
 
 
-def read_raw_file(path: Path, rel: str, run_id: str, now: datetime) -> Iterator[tuple[bool, dict]]:
-    """Every record of one raw file in order, as (True, document row) or (False, quarantine row).
+def read_raw_file(
+    path: Path, rel: str, run_id: str, now: datetime, field_map: FieldMap = ()
+) -> Iterator[tuple[bool, dict]]:
+    """Every record of one raw file in order, as (True, document row) or (False, quarantine row);
+    a JSON record's fields are read by their aliases, field_map's names first.
 
     Never raises: whatever goes wrong with the file becomes a bad record, after the records
     read before it."""
     fmt = format_of(path) or ""  # listed files have a known format
     try:
         for record in READERS[fmt](path):
+            own = record.get("fields")
+            values = record_fields(own, field_map) if own is not None else record
             source_id = valid_text(
-                str(record.get("id") or (f"{rel}:{record['line']}" if "line" in record else rel))
+                values.get("id") or (f"{rel}:{record['line']}" if "line" in record else rel)
             )
             input_hash = record.get("input_hash")
             if "error" in record:
                 reason, excerpt = record["error"], record.get("excerpt")
                 yield False, bad_row(source_id, rel, reason, excerpt, input_hash, run_id, now)
                 continue
-            raw_text = record.get("text")
+            raw_text = values.get("text")
+            no_text = "no article text"
+            if own is not None:  # name what the record did have: a field map may be missing
+                no_text += f" (fields: {fields_named(own)})"
             if not isinstance(raw_text, str) or not raw_text.strip():
-                excerpt = json.dumps(
-                    {k: v for k, v in record.items() if k != "input_hash"}, default=str
-                )
-                reason = "no article text"
-                yield False, bad_row(source_id, rel, reason, excerpt, input_hash, run_id, now)
+                excerpt = json.dumps(own, default=str) if own is not None else raw_text
+                yield False, bad_row(source_id, rel, no_text, excerpt, input_hash, run_id, now)
                 continue
             repairs = record.get("repairs") or ""
             if valid_text(raw_text) != raw_text:
@@ -312,8 +311,7 @@ def read_raw_file(path: Path, rel: str, run_id: str, now: datetime) -> Iterator[
                 repairs = ",".join(filter(None, [repairs, "nul_bytes_removed"]))
             text = normalize_text(raw_text)
             if not text:
-                reason = "no article text"
-                yield False, bad_row(source_id, rel, reason, raw_text, input_hash, run_id, now)
+                yield False, bad_row(source_id, rel, no_text, raw_text, input_hash, run_id, now)
                 continue
             document = {
                 "doc_id": doc_id_of(text),
@@ -324,11 +322,11 @@ def read_raw_file(path: Path, rel: str, run_id: str, now: datetime) -> Iterator[
                 "repairs": repairs or None,
                 "byte_size": record.get("byte_size"),
                 "text": text,
-                "url": text_field(record.get("url")),
-                "outlet_hint": text_field(record.get("outlet")),
-                "title_hint": text_field(record.get("title")),
-                "date_hint": text_field(record.get("date")),
-                "fetched_at": parse_timestamp(record.get("fetched_at")),
+                "url": text_field(values.get("url")),
+                "outlet_hint": text_field(values.get("outlet")),
+                "title_hint": text_field(values.get("title")),
+                "date_hint": text_field(values.get("date")),
+                "fetched_at": parse_timestamp(values.get("fetched_at")),
                 "ingested_at": now,
                 "ingest_date": now.date(),
                 "run_id": run_id,

@@ -21,6 +21,13 @@ from copydesk.settings import REFERENCE_DIR, SQL_DIR, Settings
 from copydesk.warehouse.runs import RUNS_SCHEMA
 
 SOURCE_SCHEMA = "raw"
+# The storage format every warehouse file is written in. DuckDB 2.0's own default (v2.0.0) is
+# read by DuckDB 2.0 alone; v1.1.0 is read by DuckDB 1.1 and every release since, so the clients
+# analysts reach for (the DuckDB 1.x CLI, Python and node packages, DBeaver, Harlequin,
+# DuckDB-Wasm) open the published file. No model needs a newer format's feature.
+STORAGE_VERSION = "v1.1.0"
+OLDEST_READER = (1, 1, 0)  # the oldest DuckDB release that reads STORAGE_VERSION
+WAREHOUSE_CATALOG = "warehouse"  # the name a warehouse file is attached under while written
 
 
 def prepare_connection(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
@@ -140,10 +147,54 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def open_warehouse_file(
+    path: Path, config: dict[str, str | bool | int | float | list[str]] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-write connection whose default database is the warehouse file at `path`, written
+    in STORAGE_VERSION (a new file is created in it). DuckDB refuses to open a file already in a
+    newer format this way, since it cannot lower a file's version: such a file is rebuilt, never
+    updated (copydesk.warehouse.generations.why_not_update)."""
+    options = dict(config or {})
+    # Spill beside the file, as a connection opened on the file itself does (an in-memory
+    # database would spill into the working directory).
+    options.setdefault("temp_directory", f"{path}.tmp")
+    conn = duckdb.connect(config=options)
+    try:
+        conn.execute(
+            f"attach {sql_literal(str(path))} as {WAREHOUSE_CATALOG}"
+            f" (storage_version {sql_literal(STORAGE_VERSION)})"
+        )
+        conn.execute(f"use {WAREHOUSE_CATALOG}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def storage_version(path: Path) -> str:
+    """The storage format of a DuckDB file as DuckDB tags it: 'v1.0.0+' is read by DuckDB 1.0
+    and later, 'v2.0.0+' by DuckDB 2.0 alone."""
+    with duckdb.connect() as conn:
+        conn.execute(f"attach {sql_literal(str(path))} as probed (read_only)")
+        tags = conn.execute(
+            "select tags from duckdb_databases() where database_name = 'probed'"
+        ).fetchall()[0][0]
+    return str((tags or {}).get("storage_version", ""))
+
+
+def older_clients_read(version: str) -> bool:
+    """Whether DuckDB OLDEST_READER reads a file of this storage_version tag ('v1.0.0+')."""
+    numbers = version.strip().lstrip("v").rstrip("+").split(".")
+    try:
+        return tuple(int(number) for number in numbers) <= OLDEST_READER
+    except ValueError:
+        return False
+
+
 @contextmanager
 def building_connection(settings: Settings, run_id: str):
     """A connection to this run's unpublished warehouse file, with the lake attached as raw.*."""
-    conn = duckdb.connect(str(settings.building_path(run_id)), config=settings.duckdb_config())
+    conn = open_warehouse_file(settings.building_path(run_id), settings.duckdb_config())
     try:
         register_sources(conn, settings)
         yield conn

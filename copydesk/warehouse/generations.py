@@ -183,7 +183,27 @@ def why_not_update(settings: Settings, state: PublishedState | None) -> str | No
             f"its last full build is {age.days} days old"
             f" (a full build at least every {settings.full_rebuild_days:g} days)"
         )
-    return None
+    return why_not_readable(settings.warehouse_path)
+
+
+def why_not_readable(path: Path) -> str | None:
+    """Why DuckDB 1.x clients cannot open a warehouse file (a generation written before
+    Copydesk wrote STORAGE_VERSION), or None. Such a file cannot be updated, only rebuilt: DuckDB
+    never lowers a file's storage version."""
+    import duckdb
+
+    from copydesk.warehouse.connection import STORAGE_VERSION, older_clients_read, storage_version
+
+    try:
+        version = storage_version(path)
+    except duckdb.Error as error:
+        return f"the published warehouse cannot be read ({error})"
+    if older_clients_read(version):
+        return None
+    return (
+        f"its storage format ({version}) is one DuckDB 1.x cannot read;"
+        f" a full build writes {STORAGE_VERSION}"
+    )
 
 
 def rollback(settings: Settings) -> str:
@@ -206,6 +226,8 @@ def rollback(settings: Settings) -> str:
             conn.execute("select count(*) from duckdb_tables()").fetchall()
     except duckdb.Error as error:
         raise RollbackRefused(f"the previous generation does not open: {error}") from None
+    # Rollback is for emergencies, so an older format does not stop it; the operator is told.
+    unreadable = why_not_readable(previous)
     if current.exists():
         link = current.with_name(".rollback.tmp")
         link.unlink(missing_ok=True)
@@ -219,8 +241,11 @@ def rollback(settings: Settings) -> str:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return (
+    told = (
         f"rolled back: {current} is now the previous generation; the one it replaced is kept as"
         f" {previous} (run `copydesk rollback` again to undo). The next run rebuilds from the"
         " lake and publishes a new generation."
     )
+    if unreadable:
+        told += f" Note: DuckDB 1.x clients cannot open it until then: {unreadable}."
+    return told

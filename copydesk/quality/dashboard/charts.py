@@ -1,4 +1,4 @@
-"""Inline SVG chart geometry: horizontal bars, columns and their axis ticks."""
+"""Inline SVG chart geometry: horizontal bars, grouped and stacked columns, their axis ticks."""
 
 from __future__ import annotations
 
@@ -12,6 +12,22 @@ COLORS = {
     "inferred": "#1565c0",
     "ambiguous": "#6a1b9a",
     "undated": "#9e9e9e",
+}
+TIMELINE_COLORS = {
+    "kept": "#2e7d32",
+    "repaired": "#ef6c00",
+    "ambiguous": "#6a1b9a",
+    "text": "#1565c0",
+    "url": "#64b5f6",
+    "copies": "#00897b",
+    "fetched": "#c62828",
+}
+INPUT_COLORS = {
+    "accepted": "#2e7d32",
+    "duplicate": "#90a4ae",
+    "quarantined": "#c62828",
+    "skipped": "#f9a825",
+    "unchanged": "#cfd8dc",
 }
 
 
@@ -86,6 +102,77 @@ def column_chart(
         "axis_y": top + plot,
         "ticks": [{"value": t, "y": top + plot - plot * t / scale_top} for t in ticks],
         "bars": bars,
+        "labels": labels,
+        "legend": [{"name": name, "color": color} for _, name, color in series],
+    }
+
+
+def stacked_chart(
+    bins: list[dict],
+    series: list[tuple[str, str, str]],
+    *,
+    what: str,
+    plot_width: int = 840,
+    height: int = 240,
+) -> dict:
+    """Stacked columns, one per bin: bins have label, short (a tick label or None) and values
+    {series key: number}; each column's tooltip lists its figures."""
+    left, bottom, top = 44, 24, 10
+    # Many bins make thin columns rather than a page wider than the screen.
+    step = min(max(plot_width / max(len(bins), 1), 2.0), 22.0)
+    bar = max(round(step * 0.8, 1), 1.5)
+    plot = height - bottom - top
+    totals = [sum(b["values"].get(key) or 0 for key, _, _ in series) for b in bins]
+    ticks = nice_ticks(max(totals + [1]))
+    scale_top = ticks[-1] or 1
+    label_every = max(1, math.ceil(72 / step))
+    stacks, labels = [], []
+    for index, (item, total) in enumerate(zip(bins, totals, strict=True)):
+        x = round(left + 4 + index * step, 1)
+        base = float(top + plot)
+        segments = []
+        for key, name, color in series:
+            value = item["values"].get(key) or 0
+            if not value:
+                continue
+            h = round(plot * value / scale_top, 1)
+            base -= h
+            segments.append(
+                {
+                    "key": key,
+                    "name": name,
+                    "value": value,
+                    "color": color,
+                    "y": round(base, 1),
+                    "h": h,
+                }
+            )
+        figures = " · ".join(f"{s['name']} {s['value']:,}" for s in segments)
+        stacks.append(
+            {
+                "bin": item["label"],
+                "total": total,
+                "x": x,
+                "w": bar,
+                "segments": segments,
+                "title": f"{item['label']}: {total:,} {what}"
+                + (f" — {figures}" if figures else ""),
+            }
+        )
+        if item.get("short") and index % label_every == 0:
+            labels.append({"text": item["short"], "x": x, "y": top + plot + 14})
+    plot_right = round(left + 4 + len(bins) * step + 4)
+    return {
+        "kind": "stacked",
+        "width": max(plot_right + 56, 320),  # room for the last tick label
+        "height": height,
+        "plot_left": left,
+        "plot_right": plot_right,
+        "plot_top": top,
+        "plot_height": plot,
+        "axis_y": top + plot,
+        "ticks": [{"value": t, "y": top + plot - plot * t / scale_top} for t in ticks],
+        "stacks": stacks,
         "labels": labels,
         "legend": [{"name": name, "color": color} for _, name, color in series],
     }

@@ -44,6 +44,20 @@ DATE_CATEGORIES = {
 }
 
 REPAIRED = ("repaired_inversion", "repaired_off_by_one", "repaired_other")
+
+# The timeline's stack: how a published date was decided, the inferred ones by what lent them.
+TIMELINE_CATEGORIES = {
+    "kept": "header kept",
+    "repaired": "header repaired (inverted, off by one, other)",
+    "ambiguous": "ambiguous header",
+    "text": "inferred from the text (dateline, month, night)",
+    "url": "inferred from the url or metadata",
+    "copies": "lent by copies or the story",
+    "fetched": "the fetch date",
+}
+# The timeline bins by day up to this many days between the first and last date, then by week,
+# month, and past the last bound by year: at most about a hundred to three hundred bars.
+TIMELINE_BINS = (("day", 92), ("week", 731), ("month", 25 * 366))
 REFERENCE_TABLES = ("dim_outlets", "outlets", "ref_outlets")
 REFERENCE_DOMAIN_COLUMNS = ("outlet_domain", "domain", "host")
 # Input outcomes in the order the dashboard lists them.
@@ -199,6 +213,37 @@ class Warehouse:
     def date_outcomes(self) -> dict[str, int]:
         rows = fetch(self.conn, "select date_outcome, count(*) as n from articles group by all")
         return {r["date_outcome"]: r["n"] for r in rows}
+
+    def date_timeline(self) -> dict:
+        """Published dates per day (or week, month, year when the span is long) and category."""
+        bounds = " ".join(f"when span <= {days} then '{unit}'" for unit, days in TIMELINE_BINS)
+        rows = fetch(
+            self.conn,
+            f"""
+            with dated as (
+                select published_date as day, case
+                    when date_outcome = 'kept' then 'kept'
+                    when starts_with(date_outcome, 'repaired') then 'repaired'
+                    when date_outcome = 'ambiguous' then 'ambiguous'
+                    when date_source in ('url', 'metadata') then 'url'
+                    when date_source in ('copy_group', 'story') then 'copies'
+                    when date_source = 'fetched_at' then 'fetched'
+                    else 'text'
+                end as category
+                from articles where published_date is not null
+            ),
+            span as (
+                select case {bounds} else 'year' end as unit
+                from (select date_diff('day', min(day), max(day)) as span from dated)
+            )
+            select unit, date_trunc(unit, day)::date as bin, category, count(*) as n
+            from dated, span group by all order by bin, category
+            """,  # noqa: S608
+        )
+        return {
+            "unit": rows[0]["unit"] if rows else "day",
+            "rows": [{k: r[k] for k in ("bin", "category", "n")} for r in rows],
+        }
 
     def confidence_bins(self) -> dict[str, int]:
         """Dated articles by tenth of date confidence ("0.0" … "0.9")."""
@@ -391,8 +436,8 @@ class Warehouse:
         return figures
 
     def inputs(self, history: list[str]) -> dict | None:
-        """The input ledger: outcomes and reasons for the newest run it holds and for all runs,
-        and a sample of that run's inputs that did not become a document."""
+        """The input ledger: outcomes per run for the last runs, outcomes and reasons for the
+        newest run it holds and for all runs, and a sample of that run's other inputs."""
         if not self.has("inputs", *INPUT_COLUMNS):
             return None
         held = sorted(
@@ -400,8 +445,11 @@ class Warehouse:
             for r in fetch(self.conn, "select distinct run_id from inputs")
             if r["run_id"]
         )
-        # The newest run of the history that the ledger holds, else its greatest run id.
-        latest = next((run for run in history if run in held), held[-1] if held else None)
+        # The history's runs the ledger holds, newest first, then the rest by descending run id.
+        recent = [run for run in history if run in held]
+        recent += [run for run in reversed(held) if run not in recent]
+        recent = recent[:RUNS_SHOWN]
+        latest = recent[0] if recent else None
         outcomes = fetch(
             self.conn,
             "select outcome, count(*) filter (where run_id = ?) as latest, count(*) as total"
@@ -425,8 +473,16 @@ class Warehouse:
             " when 'unchanged' then 4 else 0 end, source_path limit ?",
             [latest, INPUTS_LISTED],
         )
+        per_run = fetch(
+            self.conn,
+            "select run_id, outcome, count(*) as n from inputs"
+            " where run_id in (select unnest(?)) group by all order by all",
+            [recent],
+        )
         return {
             "latest": latest,
+            "runs": recent,
+            "per_run": per_run,
             "outcomes": outcomes,
             "reasons": reasons,
             "sample": sample,

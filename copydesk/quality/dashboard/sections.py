@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from copydesk.quality.dashboard.charts import COLORS, column_chart, hbar_chart
+from copydesk.quality.dashboard.charts import (
+    COLORS,
+    INPUT_COLORS,
+    TIMELINE_COLORS,
+    column_chart,
+    hbar_chart,
+    stacked_chart,
+)
 from copydesk.quality.dashboard.reading import (
     DATE_CATEGORIES,
     INPUT_OUTCOMES,
     REPAIRED,
     RUNS_SHOWN,
+    TIMELINE_CATEGORIES,
 )
 
 VOLUME_SERIES = (
@@ -73,6 +82,54 @@ def gate_sections(runs: list[dict], docs_dir: Path, out_dir: Path) -> dict:
             )
         rows.append({"run": run, "cells": cells})
     return {"suites": suites, "rows": rows}
+
+
+STAGE_ORDER = ("ingest", "staging", "marts", "publish")
+
+
+def gate_grid(runs: list[dict]) -> dict:
+    """Each gated suite (a row) over the last runs (a column each, oldest first): passed,
+    warnings, failed or not run, with the run, its time and the failed expectations."""
+    shown = list(reversed(runs[:RUNS_SHOWN]))
+    stages: dict[str, str] = {}
+    for run in shown:
+        for gate in run["gates"]:
+            stages.setdefault(gate.get("suite") or "?", gate.get("stage") or "")
+    order = {stage: index for index, stage in enumerate(STAGE_ORDER)}
+    suites = sorted(stages, key=lambda s: (order.get(stages[s], len(order)), stages[s], s))
+    columns = [
+        {
+            "run_id": run.get("run_id") or "?",
+            "status": run.get("status") or "?",
+            "title": f"run {run.get('run_id') or '?'} · {when(run)} · {run.get('status')}",
+        }
+        for run in shown
+    ]
+    rows = []
+    for suite in suites:
+        cells = []
+        for run in shown:
+            gate = next((g for g in run["gates"] if (g.get("suite") or "?") == suite), None)
+            where = f"{suite} · run {run.get('run_id') or '?'} · {when(run)}"
+            if gate is None:
+                cells.append({"state": "none", "failed": 0, "title": f"{where}: not run"})
+                continue
+            failed = len(gate.get("failed_critical") or [])
+            warnings = len(gate.get("warnings") or [])
+            state = "failed" if not gate.get("passed") else "warning" if warnings else "passed"
+            title = (
+                f"{where}: {state}, {failed} failed expectation{'s' if failed != 1 else ''}"
+                f" of {gate.get('expectations', '?')}, {warnings} warning"
+                f"{'s' if warnings != 1 else ''}, {gate.get('rows_checked', '?')} rows checked"
+            )
+            cells.append({"state": state, "failed": failed, "title": title})
+        rows.append({"suite": suite, "stage": stages[suite], "cells": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def when(run: dict) -> str:
+    started = run.get("started_at")
+    return f"{started:%Y-%m-%d %H:%M} UTC" if started else "time unknown"
 
 
 def validation_page(docs_dir: Path, out_dir: Path, suite: str, run_id: str | None) -> str | None:
@@ -185,6 +242,57 @@ def date_section(
     }
 
 
+def timeline_section(timeline: dict, undated: int) -> dict:
+    """Published dates per bin (day, week, month or year), stacked by how each was decided."""
+    unit = timeline["unit"]
+    counts: dict[date, dict[str, int]] = defaultdict(dict)
+    for row in timeline["rows"]:
+        counts[row["bin"]][row["category"]] = row["n"]
+    bins = []
+    if counts:
+        first, last = min(counts), max(counts)
+        current = first
+        while current <= last:  # every bin, so a gap shows as one
+            bins.append(
+                {
+                    "label": bin_label(current, unit),
+                    "short": bin_label(current, unit, short=True),
+                    "values": counts.get(current, {}),
+                }
+            )
+            current = next_bin(current, unit)
+    series = [(key, label, TIMELINE_COLORS[key]) for key, label in TIMELINE_CATEGORIES.items()]
+    caption = "Published dates per " + unit
+    if unit != "day":
+        caption += f" (the dates span {len(bins)} {unit}s, so each bar is one {unit})"
+    if undated:
+        caption += f"; {undated:,} undated article{'s' if undated != 1 else ''} not shown"
+    return {
+        "unit": unit,
+        "dated": sum(row["n"] for row in timeline["rows"]),
+        "caption": caption,
+        "chart": stacked_chart(bins, series, what="dates") if bins else None,
+    }
+
+
+def bin_label(start: date, unit: str, short: bool = False) -> str:
+    if unit == "year":
+        return f"{start:%Y}"
+    if unit == "month":
+        return f"{start:%Y-%m}"
+    if unit == "week" and not short:
+        return f"week of {start:%Y-%m-%d}"
+    return f"{start:%Y-%m-%d}"
+
+
+def next_bin(start: date, unit: str) -> date:
+    if unit == "year":
+        return start.replace(year=start.year + 1)
+    if unit == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=7 if unit == "week" else 1)
+
+
 def outlet_section(
     figures: dict,
     unknown: tuple[str | None, list[dict], int],
@@ -285,12 +393,40 @@ def inputs_section(ledger: dict | None) -> dict | None:
         for outcome in [*INPUT_OUTCOMES, *sorted(o for o in seen if o not in INPUT_OUTCOMES)]
         for row in [seen.get(outcome, {"latest": 0, "total": 0})]
     ]
+    per_run: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in ledger["per_run"]:
+        per_run[row["run_id"]][row["outcome"]] = row["n"]
+    kinds = [
+        *INPUT_OUTCOMES,
+        *sorted({r["outcome"] for r in ledger["per_run"]} - {*INPUT_OUTCOMES}),
+    ]
+    runs = [
+        {
+            "run_id": run_id,
+            "counts": [per_run[run_id].get(outcome, 0) for outcome in kinds],
+            "total": sum(per_run[run_id].values()),
+        }
+        for run_id in reversed(ledger["runs"])  # oldest first, like the other charts
+    ]
+    chart = stacked_chart(
+        [
+            {"label": f"run {run_id}", "short": None, "values": per_run[run_id]}
+            for run_id in reversed(ledger["runs"])
+        ],
+        [(o, o, INPUT_COLORS.get(o, "#5f6b76")) for o in kinds],
+        what="inputs",
+        plot_width=30 * len(ledger["runs"]),
+        height=160,
+    )
     reasons: dict[str, dict] = {}
     for row in ledger["reasons"]:
         entry = reasons.setdefault(row["outcome"], {"rows": [], "reasons": row["reasons"]})
         entry["rows"].append(row)
     return {
         "latest": ledger["latest"],
+        "kinds": kinds,
+        "per_run": runs,
+        "per_run_chart": chart if runs else None,
         "outcomes": outcomes,
         "reasons": reasons,
         "sample": ledger["sample"],

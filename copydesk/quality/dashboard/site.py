@@ -1,7 +1,8 @@
 """The Copydesk quality dashboard: static HTML built from the warehouse and the run history.
 
-`build_dashboard(settings)` writes `data/quality/dashboard/index.html` (gates, volumes, dates,
-outlets, copies and stories, inputs, with charts) and `articles.html` (the newest articles and
+`build_dashboard(settings)` writes `data/quality/dashboard/index.html` (the gate grid and gates,
+volumes, the published-date timeline and dates, outlets, copies and stories, inputs per run, with
+charts) and `articles.html` (the newest articles and
 quarantined records, filtered by the links the counts carry). Everything is rendered here in
 Python:
 
@@ -37,10 +38,12 @@ from copydesk.quality.dashboard.reading import Warehouse, read_run_history
 from copydesk.quality.dashboard.sections import (
     articles_link,
     date_section,
+    gate_grid,
     gate_sections,
     inputs_section,
     outlet_section,
     story_section,
+    timeline_section,
     volume_section,
 )
 from copydesk.settings import Settings
@@ -72,6 +75,7 @@ def collect(settings: Settings, out_dir: Path) -> dict:
         "out_per_run": {},
         "quarantine": {"total": 0, "reasons": [], "per_run": []},
         "date_outcomes": {},
+        "timeline": {"unit": "day", "rows": []},
         "confidence_bins": {},
         "drill": ([], 0),
         "outlets": {},
@@ -95,6 +99,7 @@ def collect(settings: Settings, out_dir: Path) -> dict:
                     "out_per_run": warehouse.out_per_run(),
                     "quarantine": warehouse.quarantine_figures(),
                     "date_outcomes": warehouse.date_outcomes(),
+                    "timeline": warehouse.date_timeline(),
                     "confidence_bins": warehouse.confidence_bins(),
                     "drill": warehouse.date_drill(),
                     "outlets": warehouse.outlet_figures(),
@@ -119,9 +124,13 @@ def collect(settings: Settings, out_dir: Path) -> dict:
     page["quarantine"] = quarantine
     page["quarantine_total"] = figures["quarantine"]["total"]
     page["gates"] = gate_sections(runs, docs_dir, out_dir)
+    page["gate_grid"] = gate_grid(runs)
     page["volumes"] = volume_section(runs, figures["out_per_run"], figures["quarantine"])
     page["dates"] = date_section(
         figures["date_outcomes"], figures["confidence_bins"], *figures["drill"]
+    )
+    page["timeline"] = timeline_section(
+        figures["timeline"], figures["date_outcomes"].get("undated", 0)
     )
     page["outlets"] = outlet_section(figures["outlets"], figures["unknown"], figures["to_add"])
     page["stories"] = story_section(figures["stories"], figures["copy_pairs"])

@@ -7,7 +7,9 @@ with chosen as (
         doc_id,
         any_value(candidate_date) as published_date,
         max(date_score) as best_score,
-        list(evidence_kind order by weight desc) as kinds
+        -- The night's calibrations of a fetch-only article's evidence name no source of their own.
+        list(evidence_kind order by weight desc, evidence_kind asc)
+            filter (where evidence_kind not in ('weekdays', 'fetched_night')) as kinds
     from intermediate.int_date_evidence
     where is_chosen
     group by doc_id

@@ -2,7 +2,7 @@
 -- Why: an article with no header at all is dated by its relatives' own dates (int_own_dates),
 -- aligned through both leads' first time expression ("said Monday" against "yesterday said");
 -- to an article with dates of its own, a relative may only choose between them.
--- @grain none: two lenders of the same source, date and confidence give two equal rows, and both count
+-- @grain none: two copies of the same source, date and confidence give two equal rows, and both count
 with relatives as (
     -- The article's verified copies lend their dates; the articles it is paired with by story
     -- only lend theirs to an article with no date of its own (a story runs over days, so it must
@@ -53,7 +53,8 @@ lent_dates as (
         relatives.relation as evidence_kind,
         round(priors.weight * own.own_confidence, 3) as weight,
         relatives.relation || ' ' || documents.source_id || ' dated ' || own.own_date as detail,
-        own.own_confidence as lender_confidence
+        own.own_confidence as lender_confidence,
+        relatives.relative_doc_id
     from relatives
     join staging.stg_date_priors as priors
         on priors.kind = relatives.relation
@@ -66,28 +67,103 @@ lent_dates as (
     where own.own_confidence >= 0.6
 ),
 
-anchored_dates as (
-    -- The dates an article's own metadata proposes: its header (either reading), url, record
-    -- date or dateline. An article with any of them is anchored.
-    select distinct
+own_candidates as (
+    -- The dates the article's own evidence proposes; those of its header (either reading), url,
+    -- record date or dateline anchor it.
+    select
         doc_id,
-        candidate_date
+        candidate_date,
+        bool_or(evidence_kind in ('header', 'header_swapped', 'url', 'metadata', 'dateline')) as is_anchor
     from intermediate.int_date_candidates
-    where evidence_kind in ('header', 'header_swapped', 'url', 'metadata', 'dateline')
+    group by all
 ),
 
-lenders as (
+anchored_dates as (
+    select
+        doc_id,
+        candidate_date
+    from own_candidates
+    where is_anchor
+),
+
+contradicted as (
+    -- A date a story lends that the article's own words rule out: it names weekdays, and none
+    -- falls on the date, the three days before or the day after ("on Monday" in a story lent a
+    -- Friday); or it states month-days, and none lies within a month of the date ("May 16" in a
+    -- story lent November). Such a date loses to the article's own dates (a story once lent a
+    -- date years apart). A copy's date is not checked: its lender's own date already weighed the
+    -- same words, and on a page dump the words include the furniture's dates (checking copies
+    -- cost 4 of 72 undated reprints in bench/realpages.py's tuning night).
+    select distinct
+        lent_dates.doc_id,
+        lent_dates.candidate_date
+    from lent_dates
+    join intermediate.int_date_profiles as profiles
+        using (doc_id)
+    where lent_dates.evidence_kind = 'story'
+        and (
+            (
+                profiles.weekday_total > 0
+                and weekday_support(profiles.weekday_counts, profiles.weekday_total, lent_dates.candidate_date) = 0
+            )
+            or (
+                len(profiles.month_days) > 0
+                and month_day_support(profiles.month_days, lent_dates.candidate_date) = 0
+            )
+        )
+),
+
+credible as (
+    -- Lent dates the article's own words do not rule out; a ruled-out one only when the article
+    -- has nothing else, neither a date of its own nor another lent date.
+    select
+        lent_dates.*
+    from lent_dates
+    where (lent_dates.doc_id, lent_dates.candidate_date) not in (select (doc_id, candidate_date) from contradicted)
+        or (
+            lent_dates.doc_id not in (select doc_id from own_candidates)
+            and not exists (
+                select
+                    1
+                from lent_dates as other_dates
+                where other_dates.doc_id = lent_dates.doc_id
+                    and (other_dates.doc_id, other_dates.candidate_date) not in (
+                        select (doc_id, candidate_date) from contradicted
+                    )
+            )
+        )
+),
+
+copies as (
     select
         *,
         count(*) over (partition by doc_id, candidate_date) as lenders
-    from lent_dates
+    from credible
+    where evidence_kind = 'copy_group'
+),
+
+stories as (
+    -- Story votes are not summed: eight loose neighbours of one event are not eight witnesses.
+    -- The strongest lender of each date counts once (ties: the earliest source, so every run
+    -- picks the same one), and only for an article no verified copy lends a date to: one copy
+    -- of the same text outranks any number of story neighbours.
+    select
+        doc_id,
+        candidate_date,
+        evidence_kind,
+        max(weight) as weight,
+        first(detail order by weight desc, detail asc) as detail
+    from credible
+    where evidence_kind = 'story'
+        and doc_id not in (select doc_id from copies)
+    group by doc_id, candidate_date, evidence_kind
 )
 
 -- A relative's date may choose between an anchored article's own dates (the two readings of an
 -- ambiguous header), never bring a new one: copies run days apart, and a lead's "said Sunday" does
 -- not say which day it was published (new dates overruled 10% of the true clean headers of a
--- synthetic 100k night). To an anchored article, a relative dated only by a bare ambiguous header
--- (confidence 0.68) lends only with a second relative agreeing: alone, two copies whose headers
+-- synthetic 100k night). To an anchored article, a copy dated only by a bare ambiguous header
+-- (confidence 0.68) lends only with a second copy agreeing: alone, two copies whose headers
 -- differ in day/month order traded dates. Articles with no anchor take any date from 0.6 on.
 select
     doc_id, -- the article
@@ -95,7 +171,7 @@ select
     evidence_kind, -- copy_group or story
     weight, -- the relation's prior weight (staging.stg_date_priors) times the lender's confidence
     detail -- which relative, and its own date
-from lenders
+from copies
 where doc_id not in (select doc_id from anchored_dates)
     or (
         (lender_confidence >= 0.7 or lenders >= 2)
@@ -103,7 +179,15 @@ where doc_id not in (select doc_id from anchored_dates)
             select
                 1
             from anchored_dates
-            where anchored_dates.doc_id = lenders.doc_id
-                and anchored_dates.candidate_date = lenders.candidate_date
+            where anchored_dates.doc_id = copies.doc_id
+                and anchored_dates.candidate_date = copies.candidate_date
         )
     )
+union all
+select
+    doc_id,
+    candidate_date,
+    evidence_kind,
+    weight,
+    detail
+from stories

@@ -6,10 +6,12 @@
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id
 with scores as (
+    -- Weights summed as decimals, as in int_date_evidence: a float sum's last bits hang on the
+    -- order parallel execution adds rows in, and so would a tie's winner.
     select
         candidates.doc_id,
         candidates.candidate_date,
-        sum(candidates.weight)
+        try_cast(sum(try_cast(candidates.weight as decimal(18, 6))) as double)
         + any_value(
             text_support(
                 profiles.weekday_counts,
@@ -19,7 +21,20 @@ with scores as (
                 candidates.candidate_date
             )
         ) as score
-    from intermediate.int_date_candidates as candidates
+    from (
+        select
+            doc_id,
+            candidate_date,
+            weight
+        from intermediate.int_date_candidates
+        union all
+        -- An article dated by its fetch alone: its weekdays weighed by the night's odds.
+        select
+            doc_id,
+            candidate_date,
+            weight
+        from intermediate.int_fetch_night_dates
+    ) as candidates
     join intermediate.int_date_profiles as profiles
         using (doc_id)
     where candidates.doc_id in (select doc_id from intermediate.int_changed_documents)
@@ -27,9 +42,10 @@ with scores as (
 ),
 
 best as (
+    -- Equal scores: the earlier date wins, as in int_date_evidence (arg_max picked either).
     select
         doc_id,
-        arg_max(candidate_date, score) as own_date,
+        first(candidate_date order by score desc, candidate_date asc) as own_date,
         max(score) as best_score,
         coalesce(list_sort(list(score), 'desc')[2], 0) as runner_up_score
     from scores

@@ -37,11 +37,23 @@ stated as (
 
     union all
 
+    -- The record's own date field, as the day it writes in its own time zone (an outlet's
+    -- 23:30 -05:00 is its evening, not tomorrow): ISO 8601 (2025-06-10T23:30:00-05:00), then
+    -- RFC 822 as in RSS pubDate (Tue, 10 Jun 2025 08:00:00 GMT), then any timestamp DuckDB reads.
     select
         doc_id,
         coalesce(
-            try_cast(try_cast(date_hint as timestamptz) as date),
-            try_cast(try_strptime(left(date_hint, 10), '%Y-%m-%d') as date)
+            try_cast(try_strptime(left(trim(date_hint), 10), '%Y-%m-%d') as date),
+            try_cast(
+                try_strptime(
+                    regexp_extract(
+                        date_hint, '^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2} [A-Za-z]{3} \d{4})\b', 1
+                    ),
+                    '%d %b %Y'
+                )
+                as date
+            ),
+            try_cast(try_cast(date_hint as timestamptz) as date)
         ),
         'metadata',
         date_hint
