@@ -5,11 +5,12 @@ its own child process, so its wall time, CPU time (user + system) and peak RSS a
 ingest (copydesk.ingest into a temp lake), the staging, intermediate and marts layers (the
 warehouse build on a DuckDB file, the lake attached as raw.* as a nightly run does), each model
 timed on its own, every stage's expectation suites (copydesk.quality.gates), publishing (checkpoint
-and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only connection (median
-of five), and the floor: one DuckDB scan of the lake's text column. With --night N, a next night
-of N new documents then runs every stage again onto the same lake, and its raw folder is ingested
-once more (nothing new). Results go to bench/out/scale_results.json, and per size to
-bench/results.json under "scale" (bench/sidebyside.py adds "side_by_side").
+and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only connection and
+`copydesk search` for 1, 2 and 3 words (median of five), and the floor: one DuckDB scan of the
+lake's text column. With --night N, a next night of N new documents then runs every stage again
+onto the same lake, and its raw folder is ingested once more (nothing new). Results go to
+bench/out/scale_results.json, and per size to bench/results.json under "scale"
+(bench/sidebyside.py adds "side_by_side").
 
 Usage: python bench/scale.py --articles 10000 100000 [--night N] [--seed S] [--keep]
        [--stage-timeout SEC]

@@ -49,6 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("--output", "-o", type=Path, help="write the result to this file, not stdout")
     sql.add_argument("--max-rows", type=int, default=40, help="rows shown in table format")
 
+    search = commands.add_parser(
+        "search",
+        help="articles holding every word, rarest-word matches first, then newest (read-only)",
+    )
+    search.add_argument("words", help='the words, in one argument: "trade ministry talks"')
+    search.add_argument("--data", help="data folder holding warehouse.duckdb")
+    search.add_argument("--limit", type=int, default=20, help="articles shown (default 20)")
+    search.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table")
+    search.add_argument("--output", "-o", type=Path, help="write the result to this file")
+
     schema = commands.add_parser("schema", help="list published tables and columns with meanings")
     schema.add_argument("--data", help="data folder holding warehouse.duckdb")
     schema.add_argument(
@@ -116,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "run": command_run,
         "sql": command_sql,
+        "search": command_search,
         "schema": command_schema,
         "export": command_export,
         "rollback": command_rollback,
@@ -266,6 +277,43 @@ def command_sql(args) -> int:
         return 0
     with output_stream(args.output) as out:
         print_result(result, args.format, out, args.max_rows if args.output is None else None)
+    if args.output is not None:
+        rows = len(result.rows)
+        print(f"{rows} row{'s' if rows != 1 else ''} written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def command_search(args) -> int:
+    import duckdb
+
+    from copydesk.search import NoSearchTerms, search
+    from copydesk.warehouse.connection import read_only_connection
+
+    settings = Settings.from_env(data_dir=args.data)
+    try:
+        conn = read_only_connection(settings.warehouse_path, macros=True)
+    except FileNotFoundError as missing:
+        print(f"copydesk search: {missing}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        with conn:
+            cursor = search(conn, args.words, args.limit)
+            names = [column[0] for column in cursor.description]
+            types = [str(column[1]) for column in cursor.description]
+            result = Result(names, types, cursor.fetchall(), time.perf_counter() - started)
+    except NoSearchTerms as empty:
+        print(f"copydesk search: {empty}", file=sys.stderr)
+        return 2
+    except duckdb.CatalogException as error:
+        # A warehouse published before the search mart: the next night is a full build.
+        print(f"copydesk search: {error} (run `copydesk run --full` to build it)", file=sys.stderr)
+        return 1
+    except duckdb.Error as error:
+        print(f"copydesk search: {error}", file=sys.stderr)
+        return 1
+    with output_stream(args.output) as out:
+        print_result(result, args.format, out, None)
     if args.output is not None:
         rows = len(result.rows)
         print(f"{rows} row{'s' if rows != 1 else ''} written to {args.output}", file=sys.stderr)

@@ -292,3 +292,69 @@ def test_synth_writes_a_night_and_its_truth(tmp_path, capsys):
     truth = (tmp_path / "truth.jsonl").read_text().splitlines()
     assert report["documents"] == len(truth) == 40
     assert any((tmp_path / "raw").rglob("*.txt"))
+
+
+def search(published, capsys, *argv: str) -> tuple[int, list[dict], str]:
+    """`copydesk search` in JSON: its exit code, the rows and what it said on stderr."""
+    code = main(["search", "--data", str(published), "--format", "json", *argv])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out) if code == 0 else [], captured.err
+
+
+def test_search_finds_the_article_holding_both_words_in_any_case(published, capsys):
+    code, rows, _ = search(published, capsys, "TURKIYE fidan")
+    assert code == 0
+    assert [row["title"] for row in rows] == ["Russia, Ukraine hold peace talks in Turkiye"]
+    assert set(rows[0]) == {"article_id", "published_date", "outlet", "title", "score"}
+
+
+def test_search_finds_nothing_when_one_word_is_absent_from_the_article(published, capsys):
+    # Turkiye is only in the Xinhua article, Kyiv only in the AFP copies.
+    assert search(published, capsys, "turkiye kyiv")[:2] == (0, [])
+    assert len(search(published, capsys, "kyiv")[1]) == 4
+
+
+def test_search_ranks_by_how_often_the_words_are_used_then_limits(published, capsys):
+    code, rows, _ = search(published, capsys, "kyiv", "--limit", "2")
+    assert code == 0 and len(rows) == 2
+    assert rows[0]["score"] >= rows[1]["score"]
+
+
+def test_search_prints_a_table_like_sql(published, capsys):
+    assert main(["search", "--data", str(published), "fidan turkiye"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == [
+        "article_id",
+        "|",
+        "published_date",
+        "|",
+        "outlet",
+        "|",
+        "title",
+        "|",
+        "score",
+    ]
+    assert out[-1].startswith("1 row in")
+
+
+@pytest.mark.parametrize(
+    ("words", "found"),
+    [
+        # Quotes, operators and metacharacters are no words: "peace talks" is searched, then
+        # "kyiv", then "peace" (10k characters), then 2,000 words no article holds together.
+        ("it's \"peace\" talks' OR 1=1; --", 5),
+        ("(kyiv|.*)+ [a-z]{2,} \\b\\d+ $^ % _ ?", 4),
+        ("peace " * 1_700, 5),
+        (" ".join(f"w{n}" for n in range(2_000)), 0),
+    ],
+    ids=["quotes", "regex", "10k-characters", "2000-words"],
+)
+def test_search_survives_hostile_words(published, words, found, capsys):
+    code, rows, err = search(published, capsys, words)
+    assert (code, len(rows), err) == (0, found, "")
+
+
+@pytest.mark.parametrize("words", ["", "   ", "the of a", "!!! ??? '\"", "\x00", "x" * 10_000])
+def test_search_without_a_word_to_search_says_so(published, words, capsys):
+    code, _, err = search(published, capsys, words)
+    assert code == 2 and err.startswith("copydesk search: no word to search for")

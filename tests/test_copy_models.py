@@ -1,5 +1,7 @@
 """Syndicated copies: verified pairs and connected copy groups."""
 
+from datetime import UTC, datetime, timedelta
+
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
@@ -126,3 +128,189 @@ def test_shingles_are_cut_from_the_opening_of_a_huge_body_only():
     )
     words_read = len(body[:65_536].split())
     assert words_read - 5 <= len(rows) <= words_read - 3
+
+
+PROMO = (
+    "Subscribe to the Harbour Gazette newsletter for the best local journalism delivered to your"
+    " inbox every morning, with exclusive offers from our partners, puzzles, the weekend magazine"
+    " and members-only events across the county, all for less than the price of a coffee a week."
+    " Already a member? Sign in to manage your subscription and your saved articles."
+)
+STORY_LEADS = [
+    "The council approved a new cycle lane along the seafront after a two-hour debate on Monday.",
+    "A fishing trawler ran aground near the lighthouse overnight; the crew of six was rescued.",
+    "The county's oldest bakery closed its doors after 140 years, its owners said on Friday.",
+]
+
+
+def test_an_outlets_own_promo_block_makes_its_different_stories_no_copies():
+    # Three different stories of one outlet, each page carrying the same long promo block: over
+    # half of each body, far fewer than 200 documents.
+    documents = [
+        document(
+            f" date 2025-06-0{n + 2} {lead}\n\n{PROMO}",
+            url=f"https://www.harbourgazette.co.uk/news/story-{n}",
+        )
+        for n, lead in enumerate(STORY_LEADS)
+    ]
+    conn = build_warehouse(documents, until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
+
+
+def test_the_same_text_on_another_outlet_is_still_a_copy_despite_the_template():
+    story = " ".join(STORY_LEADS)
+    documents = [
+        document(
+            f" date 2025-06-02 {story}\n\n{PROMO}", url="https://www.harbourgazette.co.uk/news/a"
+        ),
+        document(
+            f" date 2025-06-02 {STORY_LEADS[2]}\n\n{PROMO}",
+            url="https://www.harbourgazette.co.uk/news/b",
+        ),
+        document(f" date 2025-06-02 {story}", url="https://www.portnews.com/a"),
+    ]
+    conn = build_warehouse(documents, until="intermediate.int_copy_groups")
+    pairs = query(
+        conn,
+        "select d.url from intermediate.int_copy_pairs p join staging.stg_documents d"
+        " on d.doc_id in (p.doc_a, p.doc_b) order by d.url",
+    )
+    assert [p["url"] for p in pairs] == [
+        "https://www.harbourgazette.co.uk/news/a",
+        "https://www.portnews.com/a",
+    ]
+
+
+def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_share():
+    def page(key: int, domain: str, url: str, title: str | None, shingles: list[int]) -> dict:
+        return {"key": key, "domain": domain, "url": url, "title": title, "shingles": shingles}
+
+    night = datetime(2025, 6, 2, tzinfo=UTC)
+
+    pages = [
+        page(1, "a.com", "https://a.com/1", None, [10, 11, 12]),
+        page(2, "a.com", "https://a.com/2", None, [10, 11, 13]),
+        # A third page a night later: 13 becomes template from then on.
+        page(6, "a.com", "https://a.com/3", None, [13]),
+        # The same article as 1 at another url (its title says so): no template.
+        page(3, "b.com", "https://b.com/1", "Storm hits", [20, 21]),
+        page(4, "b.com", "https://b.com/1?amp", "Storm Hits", [20, 21]),
+        # One page of c.com shares 12 with a.com: no template of either domain.
+        page(5, "c.com", "https://c.com/1", None, [12]),
+    ]
+    doc_id = {p["key"]: f"{p['key']:016x}" + "0" * 48 for p in pages}
+    rows = run_model(
+        "intermediate.int_outlet_template_shingles",
+        {
+            "intermediate.int_copy_candidates": [
+                {"key_a": a, "key_b": b} for a, b in [(1, 2), (3, 4), (1, 5), (2, 6)]
+            ],
+            "intermediate.int_shingles": [
+                {"doc_key": p["key"], "shingle": s} for p in pages for s in p["shingles"]
+            ],
+            "staging.stg_documents": [
+                {
+                    "doc_id": doc_id[p["key"]],
+                    "doc_key": p["key"],
+                    "url": p["url"],
+                    "title": p["title"],
+                    "ingested_at": night + timedelta(days=p["key"] // 6),
+                }
+                for p in pages
+            ],
+            "intermediate.int_article_outlets": [
+                {"doc_id": doc_id[p["key"]], "outlet_domain": p["domain"]} for p in pages
+            ],
+        },
+    )
+    assert sorted((r["outlet_domain"], r["shingle"], r["template_since"].day) for r in rows) == [
+        ("a.com", 10, 2),
+        ("a.com", 11, 2),
+        ("a.com", 13, 3),
+    ]
+
+
+def copy_groups_of(articles: str, pairs: list[tuple[str, str]]) -> list[set]:
+    """int_copy_groups on its own: one-letter articles and their verified copy pairs."""
+    doc_ids = {article: article * 64 for article in articles}
+    rows = run_model(
+        "intermediate.int_copy_groups",
+        {
+            "staging.stg_documents": [{"doc_id": doc_id} for doc_id in doc_ids.values()],
+            "intermediate.int_copy_pairs": [
+                {"doc_a": min(doc_ids[a], doc_ids[b]), "doc_b": max(doc_ids[a], doc_ids[b])}
+                for a, b in pairs
+            ],
+        },
+    )
+    groups: dict[str, set] = {}
+    for row in rows:
+        groups.setdefault(row["copy_group_doc_id"], set()).add(row["doc_id"][0])
+    return sorted(groups.values(), key=min)
+
+
+def test_two_copy_groups_bridged_by_one_weak_pair_stay_two():
+    # A wire's copies (a-d) and an outlet story's copies (e-g), each all copies of each other,
+    # and one outlet copy quoting the wire's paragraphs (d-e).
+    wire, outlet = "abcd", "efg"
+    pairs = [(x, y) for group in (wire, outlet) for x in group for y in group if x < y]
+    assert copy_groups_of(wire + outlet, [*pairs, ("d", "e")]) == [set(wire), set(outlet)]
+
+
+def test_copies_of_one_original_that_overlap_less_with_each_other_are_one_group():
+    # Seeds 002 and 003 are each a copy of 000, not of each other: one group around 000.
+    assert copy_groups_of("abcx", [("a", "b"), ("a", "c"), ("b", "x"), ("a", "x")]) == [
+        {"a", "b", "c", "x"}
+    ]
+
+
+def made_up_words(count: int, seed: int) -> list[str]:
+    """Distinct-looking words, so every 5-word shingle of the text is its own."""
+    import random
+
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "se", "di", "pa", "gu", "ze"]
+    return ["".join(rng.choice(syllables) for _ in range(3)) for _ in range(count)]
+
+
+def prose(words: list[str]) -> str:
+    """Words as sentences of 12 and paragraphs of 3 sentences."""
+    sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, len(words), 12)]
+    return "\n\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
+
+
+def test_two_excerpts_of_one_long_wire_overlapping_at_their_edges_are_copies():
+    # Two dumps cut different windows of one 740-word text: they share its words 340-399, one
+    # unbroken run at the end of the first and the start of the second (containment 0.14).
+    wire = made_up_words(744, seed=1)
+    first = document(f" date 2025-06-02 PARIS: {prose(wire[:400])}")
+    second = document(f" date 2025-06-02 {prose(wire[336:])}")
+    conn = build_warehouse([first, second], until="intermediate.int_copy_groups")
+    pairs = query(conn, "select containment from intermediate.int_copy_pairs")
+    assert len(pairs) == 1 and pairs[0]["containment"] < 0.2
+
+
+def test_a_long_passage_quoted_inside_another_story_is_no_copy():
+    # The same 60 words in the middle of two different texts: a quotation, not an excerpt.
+    quoted = made_up_words(60, seed=2)
+    one, two = made_up_words(340, seed=3), made_up_words(340, seed=4)
+    first = document(f" date 2025-06-02 {prose(one[:168] + quoted + one[168:])}")
+    second = document(f" date 2025-06-02 {prose(two[:180] + quoted + two[180:])}")
+    conn = build_warehouse([first, second], until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
+
+
+def test_two_stories_in_one_page_frame_are_no_copies_and_one_story_in_two_frames_is():
+    # Page dumps without a url: one site's menus above and footer below two different articles
+    # (their shared part surrounds a whole unshared article), and one article in two sites' frames.
+    head, foot = made_up_words(150, seed=5), made_up_words(100, seed=6)
+    other_head, other_foot = made_up_words(150, seed=7), made_up_words(100, seed=8)
+    story, other_story = made_up_words(200, seed=9), made_up_words(600, seed=10)
+    framed = document(f" date 2025-06-02 {prose(head + story + foot)}")
+    same_frame = document(f" date 2025-06-02 {prose(head + other_story + foot)}")
+    other_frame = document(f" date 2025-06-02 {prose(other_head + story + other_foot)}")
+    conn = build_warehouse([framed, same_frame, other_frame], until="intermediate.int_copy_groups")
+    pairs = query(conn, "select doc_a, doc_b from intermediate.int_copy_pairs")
+    assert [sorted((p["doc_a"], p["doc_b"])) for p in pairs] == [
+        sorted((framed["doc_id"], other_frame["doc_id"]))
+    ]

@@ -41,6 +41,7 @@ def test_the_seed_warehouse_passes_every_marts_gate(seed_warehouse, quality):
     assert {r.suite for r in results} == {
         "articles",
         "article_fragments",
+        "article_terms",
         "copy_pairs",
         "date_evidence",
         "dim_outlets",
@@ -198,6 +199,36 @@ def test_a_night_checks_its_new_staging_rows_and_their_twins_not_every_earlier_r
     )
     with pytest.raises(GateFailed, match="expect_column_values_to_be_unique\\(doc_key\\)"):
         gate(conn, "staging", "test-run", quality)
+
+
+def term_rows_checked(conn, quality, sample_documents: int | None = None) -> int:
+    """How many article_terms rows its suite judges on this connection (a sample bound given)."""
+    suite = next(s for s in load_suites() if s["name"] == "article_terms")
+    if sample_documents is not None:
+        suite = {**suite, "meta": {**suite["meta"], "sample_documents": sample_documents}}
+    return quality.validate(
+        suite, read_gated_rows(conn, suite, "test-run"), "test-run"
+    ).rows_checked
+
+
+def test_a_night_checks_the_term_rows_of_its_new_articles_by_their_key(quality):
+    conn = staging_of_a_night_with_one_new_document()
+    new_rows = conn.execute(
+        "select count(*) from main.article_terms"
+        " where article_key = (select doc_key from build.new_documents)"
+    ).fetchall()[0][0]
+    assert 0 < new_rows < conn.execute("select count(*) from main.article_terms").fetchall()[0][0]
+    assert term_rows_checked(conn, quality) == new_rows
+    # Every row of at most the sample's number of new articles, however many the night added.
+    conn.execute(
+        "create or replace table build.new_documents as select doc_id, doc_key"
+        " from staging.stg_documents"
+    )
+    rows_per_article = conn.execute(
+        "select count(*) from main.article_terms group by article_key"
+    ).fetchall()
+    assert term_rows_checked(conn, quality, sample_documents=1) in {n for (n,) in rows_per_article}
+    assert term_rows_checked(conn, quality) == sum(n for (n,) in rows_per_article)
 
 
 def test_a_full_build_checks_every_staging_row(quality):

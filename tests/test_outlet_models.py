@@ -73,3 +73,32 @@ def test_story_mart_answers_who_ran_it_first():
     assert str(story["first_published_date"]) == "2025-06-02"
     assert story["outlets"] == ["Anadolu", "Daily Sabah"]
     assert (story["articles"], story["distinct_texts"], story["copies"]) == (2, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [" in a statement:", " (in Paris)", ': "We will act."', ", “We will act.”"],
+)
+def test_a_first_line_opening_with_a_dateline_and_a_credit_is_no_title(ending):
+    # A one-line first paragraph "CITY (AFP) - ..." ending in ":", ")" or a quote looks like a
+    # title line; taken as one, it took the agency with it.
+    text = (
+        f" date 2025-06-02 PARIS (AFP) - The French president told reporters on Monday{ending}\n\n"
+        "The ministers of the region met later in the afternoon to discuss the new measures.\n\n"
+        "Officials said the talks would continue on Tuesday morning."
+    )
+    conn = build_warehouse([document(text)])
+    row = query(conn, "select title, dateline, wire_agency from articles")[0]
+    assert (row["title"], row["dateline"], row["wire_agency"]) == (None, "PARIS", "AFP")
+
+
+def test_a_credit_in_the_title_names_the_wire_agency():
+    text = (
+        " date 2025-06-02 Ministers meet in Paris over new farm rules (AFP)\n\n"
+        "The ministers of the region met in the afternoon to discuss the new measures.\n\n"
+        "Officials said the talks would continue on Tuesday morning."
+    )
+    conn = build_warehouse([document(text)])
+    row = query(conn, "select title, wire_agency from articles")[0]
+    assert row["title"] == "Ministers meet in Paris over new farm rules (AFP)"
+    assert row["wire_agency"] == "AFP"

@@ -98,3 +98,62 @@ def test_four_shared_names_pair_articles_even_when_two_are_their_most_widespread
     )
     assert [(p["doc_a"][1], p["doc_b"][1], p["shared_terms"]) for p in pairs] == [("a", "b", 4)]
     assert pairs[0]["similarity"] == round(4 / (6**0.5 * 5**0.5), 4)
+
+
+def stories_of(dates: dict[str, str | None], links: list[tuple[str, str]]) -> dict[str, set]:
+    """int_stories on its own: one-letter articles (each its own copy group) with their own dates
+    (None: undated) and story pairs; returns each story as the set of its articles."""
+    doc_ids = {article: article * 64 for article in dates}
+    rows = run_model(
+        "intermediate.int_stories",
+        {
+            "intermediate.int_copy_groups": [
+                {"doc_id": doc_id, "copy_group_doc_id": doc_id} for doc_id in doc_ids.values()
+            ],
+            "intermediate.int_own_dates": [
+                {"doc_id": doc_ids[a], "own_date": date.fromisoformat(day)}
+                for a, day in dates.items()
+                if day
+            ]
+            or [{"doc_id": "f" * 64, "own_date": date(2025, 6, 2)}],
+            "intermediate.int_story_pairs": [
+                {
+                    "doc_a": min(doc_ids[a], doc_ids[b]),
+                    "doc_b": max(doc_ids[a], doc_ids[b]),
+                    "shared_terms": 4,
+                    "similarity": 0.5,
+                }
+                for a, b in links
+            ],
+        },
+    )
+    stories: dict[str, set] = {}
+    for row in rows:
+        stories.setdefault(row["story_doc_id"], set()).add(row["doc_id"][0])
+    return {min(members): members for members in stories.values()}
+
+
+def test_a_chain_of_story_pairs_across_three_years_splits():
+    # Undated articles link dated ones years apart (story pairs check dates only when both sides
+    # have one): as connected components this was one story over three years.
+    dates = {"a": "2022-03-01", "u": None, "b": "2023-03-01", "v": None, "c": "2024-03-01"}
+    stories = stories_of(dates, [("a", "u"), ("u", "b"), ("b", "v"), ("v", "c")])
+    for members in stories.values():
+        dated = [date.fromisoformat(dates[m]) for m in members if dates[m]]
+        assert not dated or (max(dated) - min(dated)).days <= 6
+    assert len(stories) >= 3
+
+
+def test_two_stories_bridged_by_one_pair_stay_two():
+    # Two events, each four articles all linked to each other, and one loose pair between them.
+    one, two = "abcd", "efgh"
+    links = [(x, y) for group in (one, two) for x in group for y in group if x < y] + [("d", "e")]
+    stories = stories_of(dict.fromkeys(one + two, "2025-06-02"), links)
+    assert sorted(stories.values(), key=min) == [set(one), set(two)]
+
+
+def test_a_story_linked_around_one_centre_is_one_story_within_three_days():
+    dates = {"a": "2025-06-02", "b": "2025-06-01", "c": "2025-06-04", "d": None, "e": "2025-06-09"}
+    stories = stories_of(dates, [("a", "b"), ("a", "c"), ("a", "d"), ("a", "e")])
+    # e lies 7 days after the centre a: it stands alone.
+    assert sorted(stories.values(), key=min) == [{"a", "b", "c", "d"}, {"e"}]

@@ -36,8 +36,7 @@ def prepare_connection(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR)
     # Timestamps become dates in UTC, as the lake stores them: DuckDB's default is the machine's
     # zone, which would date a page fetched at 20:00 UTC a day later on a machine in UTC+14.
     conn.execute("set TimeZone = 'UTC'")
-    for path in sorted((sql_dir / "macros").glob("*.sql")):
-        conn.execute(path.read_text(encoding="utf-8"))
+    create_macros(conn, sql_dir)
     # DuckDB cannot replace a Python function; a connection prepared before keeps its own.
     with contextlib.suppress(duckdb.NotImplementedException):
         conn.create_function(  # type: ignore[call-overload]
@@ -50,6 +49,12 @@ def prepare_connection(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR)
             null_handling="special",
             side_effects=False,
         )
+
+
+def create_macros(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """The temporary macros of sql/macros/, in file name order (a macro binds those it calls)."""
+    for path in sorted((sql_dir / "macros").glob("*.sql")):
+        conn.execute(path.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -130,8 +135,9 @@ def drop_sources(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"drop schema if exists {SOURCE_SCHEMA} cascade")
 
 
-def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
-    """A short-lived connection for ad-hoc SQL: read-only, no file access, settings locked."""
+def read_only_connection(path: Path, macros: bool = False) -> duckdb.DuckDBPyConnection:
+    """A short-lived connection for ad-hoc SQL: read-only, no file access, settings locked; with
+    `macros`, the models' macros too (temporary, so the file stays untouched)."""
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}; run `copydesk run` first")
     conn = duckdb.connect(
@@ -143,6 +149,8 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
             "autoload_known_extensions": False,
         },
     )
+    if macros:
+        create_macros(conn)
     conn.execute("set lock_configuration = true")
     return conn
 

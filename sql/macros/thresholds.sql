@@ -23,3 +23,13 @@ create or replace temp macro text_read_limit() as 65536;
 -- The earliest publication date a header, url or metadata may give unless the article's text
 -- states its year: earlier ones are mostly empty timestamps (1970-01-01) and archive stubs.
 create or replace temp macro earliest_news_date() as date '1990-01-01';
+
+-- Days a story link may reach from the story's centre: every dated article of a story joined by
+-- story links lies within this many days of its centre's earliest date (int_stories), as two
+-- story pairs' dates may lie apart (int_story_pairs). A story spans at most twice this.
+create or replace temp macro story_days() as 3;
+
+-- The share of a star's other members (its centre counts) that a member of a copy group or a story
+-- must be linked to: a group or story linked to a centre by one pair only, while the centre's
+-- other members link to each other, is a bridge to another group (int_copy_groups, int_stories).
+create or replace temp macro star_share() as 1 / 3;

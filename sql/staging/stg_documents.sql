@@ -95,22 +95,42 @@ header_typed as (
     from header_readings
 ),
 
-titles as (
+title_lines as (
     -- A title is one or two short capitalized lines (the second a standfirst) closed by a blank line;
-    -- a lowercase second line is a wrapped paragraph, not a standfirst.
+    -- a lowercase second line is a wrapped paragraph, not a standfirst. A line opening with a
+    -- dateline and an agency credit ("PARIS (AFP) - ... said:", "MOSCOW, June 2. /TASS/.") is the
+    -- first paragraph, however it ends: taken as a title, it took the agency with it.
     select
         *,
-        regexp_extract(
-            after_header,
-            '^([A-Z0-9"“‘''][^\n]{2,159}[^.\n])\n(?:([A-Z0-9"“‘''][^\n]{2,300})\n)?\n',
-            ['title', 'standfirst']
-        ) as title_parts,
-        regexp_replace(
-            after_header,
-            '^[A-Z0-9"“‘''][^\n]{2,159}[^.\n]\n(?:[A-Z0-9"“‘''][^\n]{2,300}\n)?\n\s*',
-            ''
-        ) as after_title
+        regexp_matches(
+            left(after_header, 80),
+            '^[A-Z][A-Z.''’-]+(?: [A-Z][A-Z.''’-]+){0,3}'
+            || '(?:, ?(?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8}))?\.?'
+            || ' ?(?:\((?:' || text_agencies() || ')\)|/(?:' || text_agencies() || ')/)'
+        ) as opens_with_credited_dateline
     from header_typed
+),
+
+titles as (
+    select
+        *,
+        case
+            when opens_with_credited_dateline then { 'title': '', 'standfirst': '' }
+            else regexp_extract(
+                after_header,
+                '^([A-Z0-9"“‘''][^\n]{2,159}[^.\n])\n(?:([A-Z0-9"“‘''][^\n]{2,300})\n)?\n',
+                ['title', 'standfirst']
+            )
+        end as title_parts,
+        case
+            when opens_with_credited_dateline then after_header
+            else regexp_replace(
+                after_header,
+                '^[A-Z0-9"“‘''][^\n]{2,159}[^.\n]\n(?:[A-Z0-9"“‘''][^\n]{2,300}\n)?\n\s*',
+                ''
+            )
+        end as after_title
+    from title_lines
 ),
 
 datelines as (

@@ -1,7 +1,8 @@
 -- One row per candidate copy pair, verified: the shingles the two share and each one's size,
--- boilerplate (intermediate.int_boilerplate_shingles) left out of all three.
+-- boilerplate left out of all three, either domain's outlet template out of the shared count.
 -- Why: containment on the full shingle sets decides a copy (int_copy_pairs); leaving boilerplate
--- out of the shared count and the sizes keeps padded short articles from looking like copies.
+-- out of the shared count and the sizes keeps padded short articles from looking like copies, and
+-- a site's template (intermediate.int_outlet_template_shingles) two of its stories.
 -- @incremental key_a, key_b = intermediate.int_changed_documents.doc_key
 -- @grain key_a, key_b
 with candidates as (
@@ -88,25 +89,78 @@ common_of_a as (
         on common_a.doc_key = verified.key_a
 ),
 
+pair_domains as (
+    -- The outlet domains of each verified pair's two documents, for their templates.
+    select
+        verified.key_a,
+        verified.key_b,
+        outlet_a.outlet_domain as domain_a,
+        outlet_b.outlet_domain as domain_b,
+        greatest(document_a.ingested_at, document_b.ingested_at) as ingested_at
+    from verified
+    join staging.stg_documents as document_a
+        on document_a.doc_key = verified.key_a
+    join staging.stg_documents as document_b
+        on document_b.doc_key = verified.key_b
+    join intermediate.int_article_outlets as outlet_a
+        on outlet_a.doc_id = document_a.doc_id
+    join intermediate.int_article_outlets as outlet_b
+        on outlet_b.doc_id = document_b.doc_id
+    where outlet_a.outlet_domain in (select outlet_domain from intermediate.int_outlet_template_shingles)
+        or outlet_b.outlet_domain in (select outlet_domain from intermediate.int_outlet_template_shingles)
+),
+
+template_of_a as (
+    -- The first document's shingles in either document's outlet template: a site's promo block
+    -- shared by two of its pages, or by sister sites of one network, is no evidence either.
+    select distinct
+        pair_domains.key_a,
+        pair_domains.key_b,
+        templates.shingle
+    from pair_domains
+    join intermediate.int_outlet_template_shingles as templates
+        on templates.outlet_domain in (pair_domains.domain_a, pair_domains.domain_b)
+        -- a template found after the pair was verified does not change it (see the template model)
+        and templates.template_since <= pair_domains.ingested_at
+    semi join intermediate.int_shingles as shingles
+        on shingles.doc_key = pair_domains.key_a
+        and shingles.shingle = templates.shingle
+),
+
+excluded_of_a as (
+    select
+        key_a,
+        key_b,
+        shingle
+    from common_of_a
+    union
+    select
+        key_a,
+        key_b,
+        shingle
+    from template_of_a
+),
+
 shared_common as (
-    -- Boilerplate the two share: taken off the count (a few rows per pair, so cheaper here than
-    -- filtering every shingle row above). A semi join, as in verified: joined on the shingle
-    -- first, the two sides' boilerplate multiplied out (33M rows at 20k articles, 3 s).
+    -- Boilerplate and template shingles the two share: taken off the count (a few rows per pair,
+    -- so cheaper here than filtering every shingle row above). A semi join, as in verified: joined
+    -- on the shingle first, the two sides' boilerplate multiplied out (33M rows at 20k articles,
+    -- 3 s).
     select
         key_a,
         key_b,
         count(*) as common_shingles
-    from common_of_a
-    semi join common_occurrences as common_b
-        on common_b.doc_key = common_of_a.key_b
-        and common_b.shingle = common_of_a.shingle
+    from excluded_of_a
+    semi join intermediate.int_shingles as shingles_b
+        on shingles_b.doc_key = excluded_of_a.key_b
+        and shingles_b.shingle = excluded_of_a.shingle
     group by key_a, key_b
 )
 
 select
     verified.key_a, -- one article (doc_key of staging.stg_documents, the smaller)
     verified.key_b, -- the other
-    verified.shared_shingles - coalesce(shared_common.common_shingles, 0) as shared_shingles, -- shingles both have, boilerplate left out
+    verified.shared_shingles - coalesce(shared_common.common_shingles, 0) as shared_shingles, -- shingles both have, boilerplate and outlet templates left out
     size_a.shingle_count - coalesce(common_a.common_count, 0) as size_a, -- the first one's shingles, boilerplate left out
     size_b.shingle_count - coalesce(common_b.common_count, 0) as size_b, -- the second one's
     size_a.shingle_count as shingles_a, -- the first one's shingles, boilerplate included

@@ -1,17 +1,18 @@
 -- One row per document: the wire agency its credit lines or its body credit the text to.
 -- Why: the articles mart names each article's agency (its dateline's first, then this, then its
--- copies'). Kept per document, so a nightly update reads only its own documents' bodies.
+-- copies'). Credits are looked for in the title too. Kept per document, so a nightly update reads
+-- only its own documents' bodies.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id
 select
-    doc_id, -- the document
+    parts.doc_id, -- the document
     coalesce(
         -- "Agencies - Xinhua" credits the text; "Photo: Reuters" or "AP Photo" only a picture.
         nullif(
             regexp_extract(
                 array_to_string(
                     list_filter(
-                        credits,
+                        parts.credits,
                         lambda credit: not regexp_matches(credit, '(?i)photo|picture|image|video|graphic')
                     ),
                     ' '
@@ -23,12 +24,24 @@ select
         ),
         nullif(
             regexp_extract(
-                left(body, text_read_limit()),
+                left(parts.body, text_read_limit()),
+                '(?:\(|told |/)(' || text_agencies() || ')\b',
+                1
+            ),
+            ''
+        ),
+        -- A title may carry the credit ("Ministers meet in Paris (AFP)", or a first paragraph
+        -- "PARIS (AFP) - ..." a record's metadata gave as its title).
+        nullif(
+            regexp_extract(
+                left(documents.title, 400),
                 '(?:\(|told |/)(' || text_agencies() || ')\b',
                 1
             ),
             ''
         )
-    ) as credited_agency -- from a credit line that is not a picture's, else "(AFP)", "told AFP" or "/AFP" in the body
-from intermediate.int_document_parts
-where doc_id in (select doc_id from intermediate.int_changed_documents)
+    ) as credited_agency -- from a credit line that is not a picture's, else "(AFP)", "told AFP" or "/AFP" in the body, else in the title
+from intermediate.int_document_parts as parts
+join staging.stg_documents as documents
+    using (doc_id)
+where parts.doc_id in (select doc_id from intermediate.int_changed_documents)

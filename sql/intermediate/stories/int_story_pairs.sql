@@ -105,4 +105,4 @@ join intermediate.int_copy_groups as group_b
     on group_b.doc_id = shared_documents.doc_b
 where shared_documents.dot_product / (norm_a.norm * norm_b.norm) >= 0.3
     and group_a.copy_group_doc_id <> group_b.copy_group_doc_id
-    and coalesce(abs(date_diff('day', date_a.own_date, date_b.own_date)) <= 3, true)
+    and coalesce(abs(date_diff('day', date_a.own_date, date_b.own_date)) <= story_days(), true)
