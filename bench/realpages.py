@@ -20,7 +20,9 @@ Built from ../shared/devsets (see bench/devsets.py for the fixed tuning/test spl
 NAEB's gold dates are checked against the url's own date; scores are given with and without the
 doubtful ones, and a ceiling (the gold date written in full somewhere in the page or url).
 
-Usage: python bench/realpages.py [--half tune|test|both] [--seed N]
+Usage: python bench/realpages.py [--half tune|test|both] [--seed N] [--only PART ...]
+(parts: dates, peers, night, outlets, wire; a run of some parts, e.g. `--half tune --only
+night` while tuning copies, gives the same figures for them as a full run)
 Writes bench/out/realpages_results.json and the headline figures to bench/results.json under
 "realpages" (other keys are kept).
 """
@@ -43,6 +45,7 @@ if str(ROOT) not in sys.path:  # `python bench/realpages.py` puts bench/, not th
     sys.path.insert(0, str(ROOT))
 
 from bench import devsets  # noqa: E402
+from bench.baselines import DATEPARSER_CHARS, dateparser_fair, htmldate_dates  # noqa: E402
 from copydesk.ingest.readers import lake_row  # noqa: E402
 from copydesk.warehouse.build import build_in_memory  # noqa: E402
 
@@ -61,11 +64,13 @@ TARGETS = {
     "clean_headers_kept": 0.995,
     "false_repairs_max": 0.005,
 }
+PARTS = frozenset({"dates", "peers", "night", "outlets", "wire"})
 AGENCIES = ("AFP", "Reuters", "AP", "Xinhua")
 CITIES = ("PARIS", "WASHINGTON", "BEIJING", "NEW DELHI", "NAIROBI", "BRUSSELS", "SAO PAULO")
 GENERIC_SUBDOMAINS = {"www", "www2", "www3", "m", "amp", "mobile", "edition", "english", "en"}
 GENERIC_SUBDOMAINS |= {"blogs", "blog", "news", "home", "us", "uk", "in", "ca", "au", "eu"}
 GENERIC_SUBDOMAINS |= {"about", "newsroom", "online", "stream", "video", "edition"}
+NAME_SUFFIXES = {"news", "online", "digital", "tv", "mag", "daily"}
 SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "ne", "or"}
 MONTHS = [
     "January",
@@ -156,17 +161,36 @@ def written_forms(day: date) -> list[str]:
         f"{m}/{d}/{y % 100:02d}",
         f"{m:02d}/{d:02d}/{y % 100:02d}",
     }
+    nth = f"{d}{'th' if 10 <= d % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(d % 10, 'th')}"
     for name in names:
         forms |= {f"{name} {d}, {y}", f"{name} {d:02d}, {y}", f"{d} {name} {y}", f"{name} {d} {y}"}
+        forms |= {
+            f"{name} {nth}, {y}",
+            f"{name} {nth} {y}",
+            f"{nth} {name} {y}",
+            f"{d} {name}, {y}",
+        }
     return [form.lower() for form in forms]
 
 
-def gold_in_evidence(article: dict) -> bool:
-    """The gold date is written in full somewhere in the page dump or the url."""
+def gold_in_evidence(article: dict, year: bool = True) -> bool:
+    """The gold date is written in full somewhere in the page dump or the url (year=False: its
+    month and day alone, "Dec. 17", as a looser guide)."""
     gold = gold_of(article)
     page = " ".join(((article.get("page_text") or "") + " " + (article.get("url") or "")).split())
     page = page.lower()
-    return any(form in page for form in written_forms(gold))
+    if year:
+        return any(form in page for form in written_forms(gold))
+    month = MONTHS[gold.month - 1]
+    names = {month, month[:3], month[:3] + ".", "sept."}
+    names = names if gold.month == 9 else names - {"sept."}
+    return any(
+        re.search(
+            rf"\b{re.escape(n.lower())} 0?{gold.day}(?!\d)|\b{gold.day} {re.escape(n.lower())}\b",
+            page,
+        )
+        for n in names
+    )
 
 
 # --- cases --------------------------------------------------------------------------------------
@@ -248,6 +272,37 @@ def date_scores(pairs, published: dict, doubtful: set[str], seconds: float | Non
     return result
 
 
+def peer_dates(pairs: list[tuple[dict, date]], doubtful: set[str]) -> dict:
+    """dateparser and htmldate on the same records, given what a user would give them: the url
+    (when the record has one), the title and text, the fetch time (else the ingest time)."""
+    rows = [
+        {
+            "text": doc["text"],
+            "url": doc.get("url"),
+            "title_hint": doc.get("title_hint"),
+            "date_hint": None,
+            "relative_base": (doc.get("fetched_at") or doc["ingested_at"]).replace(tzinfo=None),
+        }
+        for doc, _ in pairs
+    ]
+    results = {}
+    found, _, seconds = dateparser_fair(rows, DATEPARSER_CHARS)
+    results["dateparser_url_then_text"] = _peer_score(pairs, found, doubtful, seconds)
+    try:
+        found, seconds = htmldate_dates(rows)
+        results["htmldate_url_then_text"] = _peer_score(pairs, found, doubtful, seconds)
+    except ImportError:
+        results["htmldate_url_then_text"] = "not installed (pip install -e '.[dev]')"
+    return results
+
+
+def _peer_score(pairs, found, doubtful, seconds) -> dict:
+    published = {doc["source_id"]: day for (doc, _), day in zip(pairs, found, strict=True)}
+    scores = date_scores(pairs, published, doubtful, seconds)
+    scores.pop("wrong_examples")
+    return scores
+
+
 def article_span(article: dict) -> tuple[list[str], int, int] | None:
     """A page dump's lines and where its article starts and ends in them, or None if not found."""
     lines = article["page_text"].split("\n")
@@ -277,8 +332,16 @@ def host_of(url: str) -> str:
     return re.sub(r"^[a-z]+://", "", url.lower()).split("/")[0].split(":")[0]
 
 
-def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
-    """All pages of a half in one build, some undated, a quarter reprinted on other sites."""
+def night(
+    articles: list[dict],
+    rng: random.Random,
+    doubtful: set[str],
+    wikinews: list[dict] | None = None,
+    wiki_rng: random.Random | None = None,
+) -> dict:
+    """All pages of a half in one build, some undated, a quarter reprinted on other sites; with
+    the half's MEANTIME articles (Wikinews, 2004-2012) among them, a fifth undated: events and
+    years mixed."""
     templates = [a for a in articles if article_span(a) is not None]
     rows: list[tuple[dict, date, str, str]] = []  # document, gold, article id, kind
     furniture: dict[str, str] = {}  # source_id -> the site whose page furniture it carries
@@ -310,6 +373,15 @@ def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
             else:
                 doc = document(text, sid, fetched_at=fetch_time(gold, rng))
                 rows.append((doc, gold, ident, "copy_undated_with_fetch_time"))
+    wiki_rng = wiki_rng or random.Random(0)
+    for article in wikinews or []:
+        gold, ident = gold_of(article), f"mt-{article['doc_id']}"
+        body = article["text_without_dateline"]
+        if wiki_rng.random() < 0.2:
+            doc = document(body, ident, fetched_at=fetch_time(gold, wiki_rng))
+            rows.append((doc, gold, ident, "wikinews_undated_with_fetch_time"))
+        else:
+            rows.append((document(f" date {gold} {body}", ident), gold, ident, "wikinews"))
     started = time.perf_counter()
     conn = build_in_memory([doc for doc, *_ in rows])
     seconds = time.perf_counter() - started
@@ -327,6 +399,7 @@ def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
     published = {v[0]: v[1] for v in by_doc.values()}
     article_of = {doc["doc_id"]: ident for doc, _, ident, _ in rows}
     site_of = {a["id"]: a["site"] for a in articles}
+    site_of |= {f"mt-{a['doc_id']}": "wikinews" for a in wikinews or []}
     truth = {
         tuple(sorted(p))
         for ids in _groups(article_of).values()
@@ -345,17 +418,26 @@ def night(articles: list[dict], rng: random.Random, doubtful: set[str]) -> dict:
         "build_seconds": round(seconds, 2),
         "dates": {
             kind: date_scores(
-                [(doc, gold) for doc, gold, _, k in rows if k == kind or kind == "all"],
+                [
+                    (doc, gold)
+                    for doc, gold, _, k in rows
+                    if k == kind
+                    or kind == "all"
+                    or (kind == "naeb_pages" and not k.startswith("wikinews"))
+                ],
                 published,
                 doubtful,
             )
             for kind in (
                 "all",
+                "naeb_pages",
                 "original",
                 "original_undated_with_fetch_time",
                 "original_inverted_header",
                 "copy_with_header",
                 "copy_undated_with_fetch_time",
+                "wikinews",
+                "wikinews_undated_with_fetch_time",
             )
         },
         "copy_pairs": _pr(found, truth),
@@ -451,13 +533,15 @@ def host_names(host: str) -> set[str]:
 
 
 def same_name(outlet: str | None, names: set[str]) -> bool:
-    """One of the outlet's forms is one of the names, or one starts the other (4+ letters)."""
+    """One of the outlet's forms is one of the names, or one starts the other (4+ letters), or
+    the name is the form and a generic word ("AP" for apnews.com)."""
     return any(
         form in names
         or any(
             min(len(form), len(n)) >= 4 and (form.startswith(n) or n.startswith(form))
             for n in names
         )
+        or any(n.startswith(form) and n[len(form) :] in NAME_SUFFIXES for n in names)
         for form in name_forms(outlet)
     )
 
@@ -518,7 +602,7 @@ def uci_build(rows: list[dict]) -> dict:
         ).fetchall()
     }
     conn.close()
-    right_name = right_any = 0
+    right_name = right_any = host_as_name = 0
     wrong = []
     missing = sum(f"uci-{r['ID']}" not in found for r in kept)
     scored = [r for r in kept if f"uci-{r['ID']}" in found]
@@ -526,6 +610,9 @@ def uci_build(rows: list[dict]) -> dict:
         outlet = found[f"uci-{r['ID']}"][0]
         by_name = same_name(outlet, name_forms(r["PUBLISHER"]))
         right_name += by_name
+        host_as_name += same_name(
+            r["HOSTNAME"].lower().removeprefix("www."), name_forms(r["PUBLISHER"])
+        )
         ok = by_name or outlet_names_host(outlet, r["HOSTNAME"].lower())
         right_any += ok
         if not ok:
@@ -542,6 +629,7 @@ def uci_build(rows: list[dict]) -> dict:
             "articles": len(scored),
             "accuracy": round(right_any / len(scored), 4) if scored else None,
             "accuracy_publisher_name": round(right_name / len(scored), 4) if scored else None,
+            "host_as_name_baseline": round(host_as_name / len(scored), 4) if scored else None,
             "not_an_article": missing,
             "wrong_hosts": Counter(w["host"] for w in wrong).most_common(10),
             "wrong": wrong[:10],
@@ -551,6 +639,18 @@ def uci_build(rows: list[dict]) -> dict:
             "largest": max((len(g) for g in stories.values()), default=0),
         },
     }
+
+
+def real_host_outlets() -> dict:
+    """Outlets on real hosts for each half: NAEB's urls and UCI's (bench/sidebyside.py)."""
+    results = {}
+    for half in devsets.HALVES:
+        pages = [a for a in devsets.naeb(half) if a.get("page_text")]
+        results[half] = {
+            "naeb": naeb_outlets(pages),
+            "uci": uci_build(devsets.uci(half))["outlets"],
+        }
+    return results
 
 
 # --- wire agency --------------------------------------------------------------------------------
@@ -599,13 +699,18 @@ def wire_agency(texts: list[tuple[str, str]], rng: random.Random) -> dict:
 # --- one half -----------------------------------------------------------------------------------
 
 
-def run_half(half: str, seed: int) -> dict:
-    rng = random.Random(f"{seed}-{half}")
+def run_half(half: str, seed: int, parts: set[str] = PARTS) -> dict:
+    """Every part of one half (or those in `parts`), each with its own random stream."""
+
+    def rng(part: str) -> random.Random:
+        return random.Random(f"{seed}-{half}-{part}")
+
     records = devsets.naeb(half)
     with_page = [a for a in records if a.get("page_text")]
     articles = [a for a in with_page if gold_of(a)]
     doubtful = {a["id"] for a in articles if gold_doubtful(a)}
     started = time.perf_counter()
+    written = [gold_in_evidence(a) for a in articles]
     result: dict = {
         "naeb": {
             "records": len(records),
@@ -613,94 +718,150 @@ def run_half(half: str, seed: int) -> dict:
             "skipped_no_gold_date": len(with_page) - len(articles),
             "articles": len(articles),
             "gold_disagrees_with_url_date": sorted(doubtful),
-            "ceiling_gold_written_in_page_or_url": round(
-                sum(gold_in_evidence(a) for a in articles) / len(articles), 4
+            "ceiling_gold_written_in_page_or_url": round(sum(written) / len(articles), 4),
+            "gold_month_day_written_in_page": round(
+                sum(gold_in_evidence(a, year=False) for a in articles) / len(articles), 4
             ),
             "ceiling_trusted_gold": round(
-                sum(gold_in_evidence(a) for a in articles if a["id"] not in doubtful)
+                sum(w for a, w in zip(articles, written, strict=True) if a["id"] not in doubtful)
                 / max(1, len(articles) - len(doubtful)),
                 4,
             ),
         }
     }
-    cases = date_cases(articles, rng)
-    result["dates"] = {name: score_dates(pairs, doubtful) for name, pairs in cases.items()}
-    fetch_day = [
-        (doc["fetched_at"].date() == gold) for doc, gold in cases["no_header_with_fetch_time"]
-    ]
-    result["dates"]["no_header_with_fetch_time"]["fetch_day_alone"] = round(
-        sum(fetch_day) / len(fetch_day), 4
-    )
-    result["night"] = night(articles, rng, doubtful)
-    result["outlets_naeb"] = naeb_outlets(with_page)
-    result["uci"] = uci_build(devsets.uci(half))
-    texts = [(f"mt-{a['doc_id']}", a["text_without_dateline"]) for a in devsets.meantime(half)]
-    result["wire_agency"] = {
-        "meantime": wire_agency(texts, rng),
-        "naeb": wire_agency(
-            [(f"naeb-{a['id']}", a["text"]) for a in records if a.get("text")], rng
-        ),
-    }
+    if "dates" in parts:
+        cases = date_cases(articles, rng("dates"))
+        result["dates"] = {name: score_dates(pairs, doubtful) for name, pairs in cases.items()}
+        if "peers" in parts:
+            for name in ("no_header_with_fetch_time", "jsonl_url_no_date"):
+                result["dates"][name]["peers"] = peer_dates(cases[name], doubtful)
+        fetch_day = [
+            (doc["fetched_at"].date() == gold) for doc, gold in cases["no_header_with_fetch_time"]
+        ]
+        no_header = result["dates"]["no_header_with_fetch_time"]
+        no_header["fetch_day_alone"] = round(sum(fetch_day) / len(fetch_day), 4)
+        # Not a bound (weekday mentions date others), a guide: written in full, or the fetch day.
+        no_header["gold_written_or_fetch_day"] = round(
+            sum(w or f for w, f in zip(written, fetch_day, strict=True)) / len(written), 4
+        )
+    if "night" in parts:
+        wikinews = [a for a in devsets.meantime(half) if a.get("gold_date")]
+        result["night"] = night(articles, rng("night"), doubtful, wikinews, rng("wikinews"))
+    if "outlets" in parts:
+        result["outlets_naeb"] = naeb_outlets(with_page)
+        result["uci"] = uci_build(devsets.uci(half))
+    if "wire" in parts:
+        texts = [(f"mt-{a['doc_id']}", a["text_without_dateline"]) for a in devsets.meantime(half)]
+        naeb_texts = [(f"naeb-{a['id']}", a["text"]) for a in records if a.get("text")]
+        result["wire_agency"] = {
+            "meantime": wire_agency(texts, rng("wire")),
+            "naeb": wire_agency(naeb_texts, rng("wire-naeb")),
+        }
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
 
 
 def headline(r: dict) -> dict:
-    """The figures the issue's targets are about, for one half."""
-    d = r["dates"]
-    true = d["true_header"]
-    wire = r["wire_agency"]
-    wire_n = wire["meantime"]["articles"] + wire["naeb"]["articles"]
-    wire_right = sum(w["accuracy"] * w["articles"] for w in wire.values())
-    outlets_n = r["outlets_naeb"]["urls"] + r["uci"]["outlets"]["articles"]
-    outlets_right = (
-        r["outlets_naeb"]["accuracy"] * r["outlets_naeb"]["urls"]
-        + r["uci"]["outlets"]["accuracy"] * r["uci"]["outlets"]["articles"]
-    )
-    night_ = r["night"]
-    return {
-        "articles": r["naeb"]["articles"],
-        "gold_doubtful": len(r["naeb"]["gold_disagrees_with_url_date"]),
-        "ceiling": r["naeb"]["ceiling_gold_written_in_page_or_url"],
-        "dates_on_page_dumps": night_["dates"]["all"]["accuracy"],
-        "dates_on_page_dumps_trusted_gold": night_["dates"]["all"]["accuracy_trusted_gold"],
-        "no_header": d["no_header"]["accuracy"],
-        "no_header_with_fetch_time": d["no_header_with_fetch_time"]["accuracy"],
-        "no_header_with_fetch_time_trusted_gold": d["no_header_with_fetch_time"][
-            "accuracy_trusted_gold"
-        ],
-        "fetch_day_alone": d["no_header_with_fetch_time"]["fetch_day_alone"],
-        "jsonl_url_no_date": d["jsonl_url_no_date"]["accuracy"],
-        "inversions_repaired": d["inverted_header"]["accuracy"],
-        "inversions_repaired_with_fetch_time": d["inverted_header_with_fetch_time"]["accuracy"],
-        "clean_headers_kept": true["accuracy"],
-        "false_repairs": round(
-            (true["articles"] - true["right"] - true["undated"]) / true["articles"], 4
+    """The figures the issue's targets are about, for one half (None for parts not run)."""
+
+    def dates(case: str, key: str = "accuracy"):
+        return r["dates"][case][key]
+
+    def night_(*keys: str):
+        value = r["night"]
+        for key in keys:
+            value = value[key]
+        return value
+
+    def false_repairs() -> float:
+        true = r["dates"]["true_header"]
+        return round((true["articles"] - true["right"] - true["undated"]) / true["articles"], 4)
+
+    def outlets() -> float:
+        naeb, uci = r["outlets_naeb"], r["uci"]["outlets"]
+        right = naeb["accuracy"] * naeb["urls"] + uci["accuracy"] * uci["articles"]
+        return round(right / (naeb["urls"] + uci["articles"]), 4)
+
+    def wire() -> float:
+        parts = r["wire_agency"].values()
+        right = sum(w["accuracy"] * w["articles"] for w in parts)
+        return round(right / sum(w["articles"] for w in parts), 4)
+
+    figures = {
+        "articles": lambda: r["naeb"]["articles"],
+        "gold_doubtful": lambda: len(r["naeb"]["gold_disagrees_with_url_date"]),
+        "ceiling": lambda: r["naeb"]["ceiling_gold_written_in_page_or_url"],
+        "gold_written_or_fetch_day": lambda: dates(
+            "no_header_with_fetch_time", "gold_written_or_fetch_day"
         ),
-        "clean_ambiguous_kept_with_fetch_time": d["clean_ambiguous_header_with_fetch_time"][
-            "accuracy"
-        ],
-        "copy_precision": night_["copy_pairs"]["precision"],
-        "copy_recall": night_["copy_pairs"]["recall"],
-        "copy_pairs_wrong_same_furniture": night_["copy_pairs_wrong_same_site_furniture"],
-        "night_story_precision": night_["story_pairs"]["precision"],
-        "night_story_recall": night_["story_pairs"]["recall"],
-        "largest_story_size": night_["stories"]["largest_size"],
-        "largest_story_span_days": night_["stories"]["largest_story_span_days"],
-        "stories_over_7_days_not_all_copies": night_["stories"]["over_7_days_not_all_copies"],
-        "uci_story_precision": r["uci"]["stories"]["precision"],
-        "uci_story_recall": r["uci"]["stories"]["recall"],
-        "outlets": round(outlets_right / outlets_n, 4),
-        "outlets_naeb": r["outlets_naeb"]["accuracy"],
-        "outlets_uci": r["uci"]["outlets"]["accuracy"],
-        "wire_agency": round(wire_right / wire_n, 4),
+        "dates_on_page_dumps": lambda: night_("dates", "naeb_pages", "accuracy"),
+        "dates_on_page_dumps_trusted_gold": lambda: night_(
+            "dates", "naeb_pages", "accuracy_trusted_gold"
+        ),
+        "night_dates_with_wikinews": lambda: night_("dates", "all", "accuracy"),
+        "no_header": lambda: dates("no_header"),
+        "no_header_with_fetch_time": lambda: dates("no_header_with_fetch_time"),
+        "no_header_with_fetch_time_trusted_gold": lambda: dates(
+            "no_header_with_fetch_time", "accuracy_trusted_gold"
+        ),
+        "fetch_day_alone": lambda: dates("no_header_with_fetch_time", "fetch_day_alone"),
+        "jsonl_url_no_date": lambda: dates("jsonl_url_no_date"),
+        "jsonl_url_no_date_dateparser": lambda: _peer(
+            r["dates"]["jsonl_url_no_date"], "dateparser"
+        ),
+        "jsonl_url_no_date_htmldate": lambda: _peer(r["dates"]["jsonl_url_no_date"], "htmldate"),
+        "no_header_with_fetch_time_dateparser": lambda: _peer(
+            r["dates"]["no_header_with_fetch_time"], "dateparser"
+        ),
+        "no_header_with_fetch_time_htmldate": lambda: _peer(
+            r["dates"]["no_header_with_fetch_time"], "htmldate"
+        ),
+        "inversions_repaired": lambda: dates("inverted_header"),
+        "inversions_repaired_with_fetch_time": lambda: dates("inverted_header_with_fetch_time"),
+        "clean_headers_kept": lambda: dates("true_header"),
+        "false_repairs": false_repairs,
+        "clean_ambiguous_kept_with_fetch_time": lambda: dates(
+            "clean_ambiguous_header_with_fetch_time"
+        ),
+        "copy_precision": lambda: night_("copy_pairs", "precision"),
+        "copy_recall": lambda: night_("copy_pairs", "recall"),
+        "copy_pairs_wrong_same_furniture": lambda: night_("copy_pairs_wrong_same_site_furniture"),
+        "night_story_precision": lambda: night_("story_pairs", "precision"),
+        "night_story_recall": lambda: night_("story_pairs", "recall"),
+        "largest_story_size": lambda: night_("stories", "largest_size"),
+        "largest_story_span_days": lambda: night_("stories", "largest_story_span_days"),
+        "stories_over_7_days_not_all_copies": lambda: night_(
+            "stories", "over_7_days_not_all_copies"
+        ),
+        "stories_over_7_days": lambda: night_("stories", "over_7_days"),
+        "longest_story_span_days": lambda: night_("stories", "max_span_days"),
+        "uci_story_precision": lambda: r["uci"]["stories"]["precision"],
+        "uci_story_recall": lambda: r["uci"]["stories"]["recall"],
+        "outlets": outlets,
+        "outlets_naeb": lambda: r["outlets_naeb"]["accuracy"],
+        "outlets_uci": lambda: r["uci"]["outlets"]["accuracy"],
+        "wire_agency": wire,
     }
+    values = {}
+    for name, figure in figures.items():
+        try:
+            values[name] = figure()
+        except KeyError:  # a part not run
+            values[name] = None
+    return values
+
+
+def _peer(case: dict, tool: str) -> float | None:
+    scores = case.get("peers", {}).get(f"{tool}_url_then_text")
+    return scores.get("accuracy") if isinstance(scores, dict) else None
 
 
 def print_table(heads: dict[str, dict]) -> None:
     halves = list(heads)
     print(f"{'figure':<42}" + "".join(f"{h:>10}" for h in halves) + f"{'target':>10}")
     for key in next(iter(heads.values())):
+        if all(heads[h][key] is None for h in halves):
+            continue
         target = TARGETS.get(key)
         if key == "false_repairs":
             target = TARGETS["false_repairs_max"]
@@ -713,22 +874,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=["tune", "test", "both"], default="both")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(PARTS),
+        default=sorted(PARTS),
+        help="parts to run (all by default; peers needs dates)",
+    )
     args = parser.parse_args(argv)
     halves = devsets.HALVES if args.half == "both" else (args.half,)
-    results = {half: run_half(half, args.seed) for half in halves}
+    results = {half: run_half(half, args.seed, set(args.only)) for half in halves}
     heads = {half: headline(r) for half, r in results.items()}
     print_table(heads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if set(args.only) != PARTS:  # the headline figures come from full runs only
+        print(f"written to {args.out}")
+        return 0
     stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    stored["realpages"] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "halves": heads,
-        "targets": TARGETS,
-    }
+    entry = stored.get("realpages", {})
+    entry["halves"] = {**entry.get("halves", {}), **heads}  # a run of one half keeps the other's
+    entry.update(measured_at=datetime.now(UTC).isoformat(timespec="seconds"), targets=TARGETS)
+    entry["code"] = code_commit()
+    stored["realpages"] = entry
     RESULTS.write_text(json.dumps(stored, indent=2, default=str) + "\n")
     print(f"written to {args.out} and {RESULTS} (realpages)")
     return 0
+
+
+def code_commit() -> str | None:
+    """The commit the rules were measured at, "+" when the tree has uncommitted changes."""
+    import subprocess
+
+    def git(*command: str) -> str:
+        return subprocess.run(
+            ["git", *command], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    return (
+        f"{commit}+"
+        if commit and git("status", "--porcelain", "sql", "copydesk")
+        else commit or None
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,13 @@ bench/scale.py does (its code, imported). Then, on the same documents:
   `search_dates` on a deterministic sample (its first date found, the usual naive use), accuracy
   per header case against the planted true date; dateparser's time for the whole corpus is
   extrapolated from the sample;
-- outlets: Copydesk's outlet for every record with a url against the planted domain.
+- dates, fairly: the same sample given as a user would give it: the record's own date, else a date
+  in the url path, else dateparser on the title and text; and htmldate (its url extractor, then its
+  text search on the title and text as minimal HTML); every tool's accuracy is also reported apart
+  for documents dated by metadata (record date, url) and by text only;
+- outlets: Copydesk's outlet for every record with a url against the planted domain (circular: the
+  synthetic outlets come from the reference CSV Copydesk reads), and on real hosts: NAEB's urls
+  against their site, UCI's urls against PUBLISHER (bench/realpages.py), per devset half.
 
 Exact duplicates: ingest keeps one document per distinct text (the first name in sorted order), so
 a record whose text repeats another's is not a document. Scoring is over documents: such records
@@ -34,6 +40,7 @@ import random
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,8 +56,13 @@ from bench.baselines import (  # noqa: E402
     THRESHOLDS,
     datasketch_copies,
     dateparser_dates,
+    dateparser_fair,
+    htmldate_dates,
+    record_date,
     shingles,
+    url_date,
 )
+from bench.realpages import real_host_outlets  # noqa: E402
 from bench.scale import LAYERS, code_version, measure, merge_results  # noqa: E402
 from bench.scoring import (  # noqa: E402
     copy_truth,
@@ -249,6 +261,24 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
         dateparser_found = dict(zip(sample_sources, parsed, strict=True))
         per_article = parse_seconds / len(sample)
         print(f"  dateparser: {per_article * 1000:.1f} ms an article", flush=True)
+        fair, answered_by, fair_seconds = dateparser_fair(sample, DATEPARSER_CHARS)
+        fair_found = dict(zip(sample_sources, fair, strict=True))
+        html_found, html_seconds = {}, None
+        try:
+            html_dates, html_seconds = htmldate_dates(sample)
+            html_found = dict(zip(sample_sources, html_dates, strict=True))
+            print(f"  htmldate: {html_seconds / len(sample) * 1000:.1f} ms an article", flush=True)
+        except ImportError:
+            print("  htmldate: not installed (pip install -e '.[dev]')", flush=True)
+        # Documents a record's own date or its url dates, apart from those only the text dates.
+        evidence = {
+            s: "metadata: record date"
+            if record_date(d)
+            else "metadata: date in url"
+            if url_date(d["url"])
+            else "text only"
+            for s, (_, d) in documents.items()
+        }
         date_seconds = round(sum(models[m] for m in DATE_MODELS), 2)
         dates = {
             "copydesk": {
@@ -259,7 +289,11 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
                 "model_seconds": {m: models[m] for m in DATE_MODELS},
                 "by_case": accuracy(copydesk_found, cases),
                 "by_role": accuracy(copydesk_found, roles),
+                "by_evidence": accuracy(copydesk_found, evidence),
                 "on_the_sample": accuracy({s: copydesk_found[s] for s in sample_sources}, cases),
+                "on_the_sample_by_evidence": accuracy(
+                    {s: copydesk_found[s] for s in sample_sources}, evidence
+                ),
             },
             "dateparser": {
                 "sample": len(sample),
@@ -269,7 +303,24 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
                 "extrapolated_seconds_for_corpus": round(per_article * len(documents), 1),
                 "by_case": accuracy(dateparser_found, cases),
                 "by_role": accuracy(dateparser_found, roles),
+                "by_evidence": accuracy(dateparser_found, evidence),
                 "no_date_found": sum(found is None for found in parsed),
+            },
+            "dateparser_with_url_and_record_date": {
+                "given": "the record's date, else a date in the url path, else dateparser's first"
+                " date in the title and text",
+                "sample_seconds": round(fair_seconds, 2),
+                "answered_by": dict(sorted(Counter(answered_by).items())),
+                "by_case": accuracy(fair_found, cases),
+                "by_evidence": accuracy(fair_found, evidence),
+            },
+            "htmldate": {
+                "given": "the record's date, else htmldate.find_date on the url and the title"
+                " and text as minimal HTML (original_date, max_date the fetch day)",
+                "installed": bool(html_found),
+                "sample_seconds": round(html_seconds, 2) if html_seconds is not None else None,
+                "by_case": accuracy(html_found, cases),
+                "by_evidence": accuracy(html_found, evidence),
             },
         }
         reference = reference_outlets()
@@ -282,7 +333,10 @@ def run(articles: int, seed: int, sample_size: int, keep: bool) -> dict:
         outlets = {
             "documents_with_url": len(with_url),
             "accuracy": round(1 - len(wrong) / len(with_url), 4) if with_url else None,
+            "note": "circular: synth drew these outlets from the reference CSV Copydesk reads;"
+            " see real_hosts",
             "wrong_examples": wrong[:10],
+            "real_hosts": real_host_outlets(),
         }
         conn.close()
         stages = {
@@ -363,15 +417,21 @@ def print_table(result: dict) -> None:
         f" story models they read); dateparser {parser['ms_per_article']} ms an article on"
         f" {parser['sample']}, extrapolated {parser['extrapolated_seconds_for_corpus']:.0f} s"
     )
-    print(f"{'case':<44} {'docs':>7} {'copydesk':>9} {'sample':>7} {'same':>7} {'dateparser':>10}")
+    print(
+        f"{'case':<44} {'docs':>7} {'copydesk':>9} {'sample':>7} {'same':>7} {'dateparser':>10}"
+        f" {'dp+url+record':>13} {'htmldate':>9}"
+    )
     sample_scores = dates["copydesk"]["on_the_sample"]
     for case, scores in dates["copydesk"]["by_case"].items():
         on_sample = sample_scores.get(case, {})
-        parsed = parser["by_case"].get(case, {})
+        peers = [
+            dates[peer]["by_case"].get(case, {}).get("accuracy", float("nan"))
+            for peer in ("dateparser", "dateparser_with_url_and_record_date", "htmldate")
+        ]
         print(
             f"  {case:<42} {scores['documents']:>7} {scores['accuracy']:>9.3f}"
             f" {on_sample.get('documents', 0):>7} {on_sample.get('accuracy', float('nan')):>7.3f}"
-            f" {parsed.get('accuracy', float('nan')):>10.3f}"
+            f" {peers[0]:>10.3f} {peers[1]:>13.3f} {peers[2]:>9.3f}"
         )
     for role, scores in dates["copydesk"]["by_role"].items():
         parsed = parser["by_role"].get(role, {})
@@ -379,8 +439,31 @@ def print_table(result: dict) -> None:
             f"  {role:<42} {scores['documents']:>7} {scores['accuracy']:>9.3f} {'':>15}"
             f" {parsed.get('accuracy', float('nan')):>10.3f}"
         )
+    print(
+        f"{'by evidence, on the sample':<44} {'docs':>7} {'copydesk':>9} {'dateparser':>10}"
+        f" {'dp+url+record':>13} {'htmldate':>9}"
+    )
+    for group, scores in dates["copydesk"]["on_the_sample_by_evidence"].items():
+        cells = [
+            dates[peer]["by_evidence"].get(group, {}).get("accuracy", float("nan"))
+            for peer in ("dateparser", "dateparser_with_url_and_record_date", "htmldate")
+        ]
+        print(
+            f"  {group:<42} {scores['documents']:>7} {scores['accuracy']:>9.3f}"
+            f" {cells[0]:>10.3f} {cells[1]:>13.3f} {cells[2]:>9.3f}"
+        )
     outlets = result["outlets"]
-    print(f"\noutlets: {outlets['accuracy']} on {outlets['documents_with_url']} records with a url")
+    print(
+        f"\noutlets: {outlets['accuracy']} on {outlets['documents_with_url']} synthetic records"
+        " with a url (circular: drawn from the reference CSV)"
+    )
+    for half, real in outlets["real_hosts"].items():
+        print(
+            f"  real hosts, {half} half: NAEB {real['naeb']['accuracy']} on {real['naeb']['urls']}"
+            f" urls; UCI {real['uci']['accuracy']} on {real['uci']['articles']} urls"
+            f" (publisher name {real['uci']['accuracy_publisher_name']};"
+            f" the bare host as the name {real['uci']['host_as_name_baseline']})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
