@@ -100,4 +100,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf data/lake data/quality data/prefect data/warehouse*.duckdb* data/.warehouse.* data/.copydesk.lock
+	rm -rf data/lake data/quality data/prefect data/warehouse*.duckdb* data/.warehouse.* data/.copydesk.lock data/export data/.export.*
