@@ -275,11 +275,7 @@ def command_sql(args) -> int:
     if result is None:
         print("ok")
         return 0
-    with output_stream(args.output) as out:
-        print_result(result, args.format, out, args.max_rows if args.output is None else None)
-    if args.output is not None:
-        rows = len(result.rows)
-        print(f"{rows} row{'s' if rows != 1 else ''} written to {args.output}", file=sys.stderr)
+    write_result(result, args, args.max_rows)
     return 0
 
 
@@ -312,12 +308,17 @@ def command_search(args) -> int:
     except duckdb.Error as error:
         print(f"copydesk search: {error}", file=sys.stderr)
         return 1
+    write_result(result, args, None)
+    return 0
+
+
+def write_result(result: Result, args, max_rows: int | None) -> None:
+    """A result in --format to stdout (tables cut at max_rows), or whole to --output."""
     with output_stream(args.output) as out:
-        print_result(result, args.format, out, None)
+        print_result(result, args.format, out, max_rows if args.output is None else None)
     if args.output is not None:
         rows = len(result.rows)
         print(f"{rows} row{'s' if rows != 1 else ''} written to {args.output}", file=sys.stderr)
-    return 0
 
 
 def print_result(result: Result, fmt: str, out, max_rows: int | None) -> None:
