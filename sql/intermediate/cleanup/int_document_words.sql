@@ -1,9 +1,8 @@
 -- One row per article body: its words in reading order (text_words of its opening
 -- text_read_limit() characters), one space apart.
--- Why: splitting words is the costly part of comparing texts (a list element per word of every
--- body), and copy detection, its verification and the search mart all read the same words: split
--- once here, each reads them (word_list) instead of splitting the body again. One string, not a
--- list: see joined_words in sql/macros/shingles.sql.
+-- Why: copy detection, its verification and the search mart read the same words, and splitting
+-- is their costly part (a list element per word): split once here, each reads them (word_list).
+-- One string, not a list, so it is cheap to write (see joined_words, sql/macros/shingles.sql).
 -- @incremental doc_key = intermediate.int_changed_documents.doc_key
 -- @grain doc_key
 select
