@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
+import duckdb
+
+from copydesk.warehouse.connection import prepare_connection
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
@@ -118,16 +121,35 @@ def test_a_reprinted_two_line_brief_is_a_copy():
     assert len(groups) == 1
 
 
-def test_shingles_are_cut_from_the_opening_of_a_huge_body_only():
+def test_document_words_are_the_lowercased_words_of_the_opening_of_a_huge_body_only():
     # 20,000 distinct words (about 190,000 characters): only the opening 65,536 characters are
     # split, so a 10 MB body costs no more than that.
-    body = " ".join(f"w{number}" for number in range(20_000))
+    body = "Genève's 2025 co-op, 北京 " + " ".join(f"W{number}" for number in range(20_000))
+    rows = run_model(
+        "intermediate.int_document_words",
+        {"intermediate.int_document_parts": [{"doc_id": "4b" * 32, "body": body}]},
+    )
+    assert [row["doc_key"] for row in rows] == [int("4b" * 8, 16)]
+    words = rows[0]["word_text"].split(" ")
+    assert words[:6] == ["genève", "s", "2025", "co", "op", "北京"]
+    assert words[6:9] == ["w0", "w1", "w2"]
+    cut = body[:65_536].split()[-1].lower()  # the last word read, maybe cut at the limit
+    assert words[-1] == cut and len(words) == len(body[:65_536].split()) + 2
+
+
+def test_shingles_are_the_distinct_five_word_runs_of_the_document_words():
+    words = ["one", "two", "three", "four", "five", "six", "one", "two", "three", "four", "five"]
     rows = run_model(
         "intermediate.int_shingles",
-        {"intermediate.int_document_parts": [{"doc_id": "ab" * 32, "body": body}]},
+        {
+            "intermediate.int_document_parts": [{"doc_id": "4b" * 32, "body": "unused"}],
+            "intermediate.int_document_words": [
+                {"doc_key": int("4b" * 8, 16), "word_text": " ".join(words)}
+            ],
+        },
     )
-    words_read = len(body[:65_536].split())
-    assert words_read - 5 <= len(rows) <= words_read - 3
+    # Seven positions, one run twice: six distinct shingles.
+    assert len(rows) == len({row["shingle"] for row in rows}) == 6
 
 
 PROMO = (
@@ -314,3 +336,13 @@ def test_two_stories_in_one_page_frame_are_no_copies_and_one_story_in_two_frames
     assert [sorted((p["doc_a"], p["doc_b"])) for p in pairs] == [
         sorted((framed["doc_id"], other_frame["doc_id"]))
     ]
+
+
+def test_words_stored_as_one_string_split_back_to_the_words_of_the_text():
+    conn = duckdb.connect()
+    prepare_connection(conn)
+    for text in ["Genève's 2025 co-op — 北京!", "  ", "", "!?", "x", None]:
+        split_back, words = conn.execute(
+            "select word_list(joined_words(?)), text_words(?)", [text, text]
+        ).fetchone()
+        assert split_back == words

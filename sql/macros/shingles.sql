@@ -5,6 +5,16 @@
 create or replace temp macro text_words(text) as
     regexp_extract_all(lower(text), '[\p{L}\p{N}]+');
 
+-- A text's words as one string, one space apart (int_document_words stores them so), and back.
+-- Why: a stored list of strings costs DuckDB a compressed string per word to write (1.4 CPU s for
+-- 20k bodies), one string 0.25 s, and splitting it at spaces is 5x cheaper than text_words again.
+-- Words hold no space, so word_list(joined_words(t)) = text_words(t). Pass word_list a column.
+create or replace temp macro joined_words(text) as
+    array_to_string(text_words(text), ' ');
+
+create or replace temp macro word_list(word_text) as
+    if(word_text = '', [], string_split(word_text, ' '));
+
 -- Every position's shingle hash, in reading order (int_copy_pairs finds the longest run two texts
 -- share with it). Pass a column of words, not an expression: a macro repeats its argument at every
 -- use, here once for every word of the text (text_words inline made int_shingles 50x slower).

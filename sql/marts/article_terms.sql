@@ -4,12 +4,17 @@
 -- @grain term, article_key
 -- @incremental article_key = intermediate.int_changed_documents.doc_key
 with article_words as (
-    -- Title and text split once, read up to text_read_limit() like every model splitting words.
+    -- The title's words, then the text's as int_document_words split them (its opening
+    -- text_read_limit() characters): only the short title is split here.
     select
-        doc_key(doc_id) as article_key,
-        text_words(left(concat_ws(' ', title, body), text_read_limit())) as words
+        doc_key(articles.doc_id) as article_key,
+        list_concat(
+            text_words(left(articles.title, text_read_limit())), word_list(body_words.word_text)
+        ) as words
     from main.articles
-    where doc_id in (select doc_id from intermediate.int_changed_documents)
+    left join intermediate.int_document_words as body_words
+        on body_words.doc_key = doc_key(articles.doc_id)
+    where articles.doc_id in (select doc_id from intermediate.int_changed_documents)
 ),
 
 occurrences as (

@@ -38,11 +38,12 @@ excerpt_candidates as (
 ),
 
 excerpt_words as (
+    -- The bodies' words as int_document_words split them, not split again here.
     select
-        doc_key(parts.doc_id) as doc_key,
-        text_words(left(parts.body, text_read_limit())) as word_list
-    from intermediate.int_document_parts as parts
-    where doc_key(parts.doc_id) in (
+        doc_key,
+        word_list(word_text) as word_list
+    from intermediate.int_document_words
+    where doc_key in (
         select key_a from excerpt_candidates
         union
         select key_b from excerpt_candidates

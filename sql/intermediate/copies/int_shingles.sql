@@ -4,14 +4,12 @@
 -- @incremental doc_key = intermediate.int_changed_documents.doc_key
 -- @grain doc_key, shingle
 with words as (
+    -- The body's words as int_document_words split them (its opening text_read_limit() characters).
     select
-        doc_key(doc_id) as doc_key,
-        -- The opening text_read_limit() characters: copies share their openings, and a huge body
-        -- is not split whole.
-        text_words(left(body, text_read_limit())) as word_list
-    from intermediate.int_document_parts
-    where body is not null
-        and doc_id in (select doc_id from intermediate.int_changed_documents)
+        doc_key,
+        word_list(word_text) as word_list
+    from intermediate.int_document_words
+    where doc_key in (select doc_key from intermediate.int_changed_documents)
 ),
 
 shingle_hashes as (
