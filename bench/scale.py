@@ -37,7 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the project, on the path
     sys.path.insert(0, str(ROOT))
 
-from bench.stages import LAYERS, UPDATE_VARIABLE, evict_page_cache, run_child  # noqa: E402
+from bench.stages import (  # noqa: E402
+    LAYERS,
+    RUN_ID_VARIABLE,
+    UPDATE_VARIABLE,
+    evict_page_cache,
+    run_child,
+)
 from copydesk.settings import quiet_environment  # noqa: E402
 from copydesk.synth import synth  # noqa: E402
 
@@ -53,14 +59,21 @@ OUT = ROOT / "bench" / "out" / "scale_results.json"
 RESULTS = ROOT / "bench" / "results.json"  # every benchmark's latest result per size
 
 
-def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bool = False) -> dict:
+def measure(
+    stage: str,
+    raw: Path,
+    data: Path,
+    timeout: float | None,
+    update: bool = False,
+    run_id: str = "",
+) -> dict:
     """Run one stage in a child process; its wall, CPU and peak RSS, and what it reported."""
     result = data.parent / f"{stage}.json"
     if stage in ("ingest", "run") and not WARM_CACHE:
         evict_page_cache(raw)
     command = [sys.executable, __file__, "--child", stage, str(raw), str(data), str(result)]
     started = time.perf_counter()
-    environment = {**os.environ, UPDATE_VARIABLE: "1" if update else "0"}
+    environment = {**os.environ, UPDATE_VARIABLE: "1" if update else "0", RUN_ID_VARIABLE: run_id}
     process = subprocess.Popen(command, cwd=ROOT, env=environment)
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -152,7 +165,7 @@ def measure_next_night(
         models.update(stage.get("models", {}))
     slowest = sorted(models.items(), key=lambda item: -item[1])[:8]
     print("  night's slowest models: " + ", ".join(f"{m} {s:.1f} s" for m, s in slowest))
-    nothing_new = measure("ingest", raw, data, timeout)
+    nothing_new = measure("ingest", raw, data, timeout, run_id="scale-again")
     print_stage({**nothing_new, "stage": "ingest again (nothing new)"})
     # The same, end to end as an operator's cron would see it: `copydesk run` with its own
     # Prefect server start, the plan, the ingest and the run's record (it publishes nothing).
