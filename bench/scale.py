@@ -2,18 +2,21 @@
 
 For each size, `copydesk synth` writes a synthetic night into a temp folder; then each stage runs in
 its own child process, so its wall time, CPU time (user + system) and peak RSS are its own:
-ingest (copydesk.ingest into a temp lake), the staging, intermediate and marts layers (the
+ingest (the nightly flow's ingest subflow into a temp lake, with the Prefect server it reports to,
+the raw files first dropped from the page cache), the staging, intermediate and marts layers (the
 warehouse build on a DuckDB file, the lake attached as raw.* as a nightly run does), each model
 timed on its own, every stage's expectation suites (copydesk.quality.gates), publishing (checkpoint
 and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only connection and
 `copydesk search` for 1, 2 and 3 words (median of five), and the floor: one DuckDB scan of the
-lake's text column. With --night N, a next night of N new documents then runs every stage again
-onto the same lake, and its raw folder is ingested once more (nothing new). Results go to
+lake's text column; every stage is also given as a ratio to that floor, which moves with the
+machine as the stages do. With --night N, a next night of N new documents then runs every stage
+again onto the same lake, its raw folder is ingested once more (nothing new), and `copydesk run`
+runs on it end to end (nothing new: the flow's start, plan and ingest). Results go to
 bench/out/scale_results.json, and per size to bench/results.json under "scale"
 (bench/sidebyside.py adds "side_by_side").
 
 Usage: python bench/scale.py --articles 10000 100000 [--night N] [--seed S] [--keep]
-       [--stage-timeout SEC]
+       [--stage-timeout SEC] [--warm-cache]
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the project, on the path
     sys.path.insert(0, str(ROOT))
 
-from bench.stages import LAYERS, UPDATE_VARIABLE, run_child  # noqa: E402
+from bench.stages import (  # noqa: E402
+    LAYERS,
+    RUN_ID_VARIABLE,
+    UPDATE_VARIABLE,
+    evict_page_cache,
+    run_child,
+)
+from copydesk.settings import quiet_environment  # noqa: E402
 from copydesk.synth import synth  # noqa: E402
 
 # The pair models: candidate generation must stay near-linear in the corpus (issue 4).
@@ -49,12 +59,21 @@ OUT = ROOT / "bench" / "out" / "scale_results.json"
 RESULTS = ROOT / "bench" / "results.json"  # every benchmark's latest result per size
 
 
-def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bool = False) -> dict:
+def measure(
+    stage: str,
+    raw: Path,
+    data: Path,
+    timeout: float | None,
+    update: bool = False,
+    run_id: str = "",
+) -> dict:
     """Run one stage in a child process; its wall, CPU and peak RSS, and what it reported."""
     result = data.parent / f"{stage}.json"
+    if stage in ("ingest", "run") and not WARM_CACHE:
+        evict_page_cache(raw)
     command = [sys.executable, __file__, "--child", stage, str(raw), str(data), str(result)]
     started = time.perf_counter()
-    environment = {**os.environ, UPDATE_VARIABLE: "1" if update else "0"}
+    environment = {**os.environ, UPDATE_VARIABLE: "1" if update else "0", RUN_ID_VARIABLE: run_id}
     process = subprocess.Popen(command, cwd=ROOT, env=environment)
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -70,6 +89,8 @@ def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bo
     measured = {
         "stage": stage,
         "wall_seconds": round(wall, 2),
+        # The process tree's: the child, every thread of it, and the children it reaped (the
+        # ingest's Prefect server is stopped and reaped before the child exits).
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
         "exit_code": process.returncode,
@@ -95,6 +116,9 @@ def measure(stage: str, raw: Path, data: Path, timeout: float | None, update: bo
 
 
 NIGHT_STAGES = ("ingest", "copy", *LAYERS, "gates", "publish")
+
+# Set by --warm-cache: read the raw files hot from synth's writing, as the bench did before.
+WARM_CACHE = False
 
 
 # Stages a night runs at once, as the nightly flow does: the copy of the published warehouse
@@ -141,14 +165,19 @@ def measure_next_night(
         models.update(stage.get("models", {}))
     slowest = sorted(models.items(), key=lambda item: -item[1])[:8]
     print("  night's slowest models: " + ", ".join(f"{m} {s:.1f} s" for m, s in slowest))
-    nothing_new = measure("ingest", raw, data, timeout)
+    nothing_new = measure("ingest", raw, data, timeout, run_id="scale-again")
     print_stage({**nothing_new, "stage": "ingest again (nothing new)"})
+    # The same, end to end as an operator's cron would see it: `copydesk run` with its own
+    # Prefect server start, the plan, the ingest and the run's record (it publishes nothing).
+    nothing_new_run = measure("run", raw, data, timeout)
+    print_stage({**nothing_new_run, "stage": "copydesk run (nothing new)"})
     return {
         "articles": articles,
         "synth_seconds": made["seconds"],
         "stages": stages,
         "total_stage_seconds": round(night_seconds(stages), 2),
         "nothing_new_ingest": nothing_new,
+        "nothing_new_run": nothing_new_run,
     }
 
 
@@ -165,6 +194,45 @@ def print_stage(measured: dict) -> None:
         f" {measured['cpu_seconds']:>8.1f} s CPU {measured['peak_rss_mb']:>8.0f} MB",
         flush=True,
     )
+    if "prefect_server_inner_cpu_seconds" in measured:
+        print(f"    {cpu_split(measured)}", flush=True)
+
+
+def cpu_split(measured: dict) -> str:
+    """Where a Prefect stage's CPU went: its own process and the Prefect server beside it."""
+    own, tree = measured.get("own_cpu_seconds", 0), measured["cpu_seconds"]
+    return (
+        f"CPU {tree:.1f} s = its process {own:.1f} s + Prefect server {tree - own:.1f} s;"
+        f" in the stage's {measured['inner_seconds']:.1f} s: process"
+        f" {measured['inner_cpu_seconds']:.1f} s + server"
+        f" {measured['prefect_server_inner_cpu_seconds']:.1f} s (server start"
+        f" {measured['prefect_start_seconds']:.1f} s before it)"
+    )
+
+
+def add_floor_ratios(result: dict) -> None:
+    """Each stage's seconds (without interpreter start and imports) as a multiple of the floor,
+    one DuckDB scan of the lake's text column: a figure that moves less with the machine."""
+    floor = next((s for s in result["stages"] if s["stage"] == "floor"), None)
+    seconds = floor.get("inner_seconds") if floor else None
+    result["floor_seconds"] = seconds
+    night = result.get("next_night") or {}
+    stages = [*result["stages"], *night.get("stages", [])]
+    stages += [night[key] for key in ("nothing_new_ingest", "nothing_new_run") if night.get(key)]
+    for stage in stages:
+        inner = stage.get("inner_seconds")
+        stage["x_floor"] = round(inner / seconds, 1) if seconds and inner is not None else None
+    if seconds and night.get("total_stage_seconds") is not None:
+        night["x_floor"] = round(night["total_stage_seconds"] / seconds, 1)
+
+
+def ratio_text(stage: dict, floor_seconds: float | None) -> str:
+    """The stage's ratio to the floor: saved, or worked out for results saved before it was."""
+    ratio = stage.get("x_floor")
+    inner = stage.get("inner_seconds")
+    if ratio is None and floor_seconds and inner is not None:
+        ratio = inner / floor_seconds
+    return "        -" if ratio is None else f"{ratio:>9.1f}"
 
 
 def run_size(
@@ -173,6 +241,10 @@ def run_size(
     work = Path(tempfile.mkdtemp(prefix=f"copydesk-scale-{articles}-"))
     raw, data = work / "corpus" / "raw", work / "data"
     data.mkdir()
+    # The stages' Prefect servers keep their database here, not in the user's ~/.prefect: the
+    # first ingest's server creates it, later ones (and `copydesk run`) start on it as a
+    # nightly machine's would.
+    os.environ["PREFECT_HOME"] = str(work / "prefect")
     print(f"\n{articles} documents, in {work}", flush=True)
     try:
         made = synth(articles, work / "corpus", seed=seed)
@@ -229,6 +301,8 @@ TARGETS = {
     "full build peak GiB": 8,
     "next night seconds": 60,
     "nothing-new ingest seconds": 15,
+    # End to end: `copydesk run`, interpreter start and the flow's Prefect server included.
+    "nothing-new night seconds": 15,
     "slowest ad-hoc query seconds": 1,
     "gates share of the night": 0.15,
 }
@@ -254,6 +328,9 @@ def target_checks(result: dict) -> list[dict]:
     if night:
         measured["next night seconds"] = night["total_stage_seconds"]
         measured["nothing-new ingest seconds"] = night["nothing_new_ingest"].get("inner_seconds")
+        run = night.get("nothing_new_run")
+        if run and run.get("exit_code") == 0:
+            measured["nothing-new night seconds"] = run["wall_seconds"]
     checks = []
     for name, target in TARGETS.items():
         value = measured.get(name)
@@ -273,28 +350,46 @@ def target_checks(result: dict) -> list[dict]:
 
 def print_table(results: list[dict]) -> None:
     print(
-        "\nstage          documents  process s    stage s      CPU s   peak MB   x floor"
-        "  (x floor: stage seconds, i.e. without interpreter start and imports)"
+        "\nstage          documents  process s    stage s      CPU s  stage CPU s   peak MB"
+        "   x floor"
+        "\n  (stage: without interpreter start and imports; CPU: the process tree over its life,"
+        " stage CPU: in the stage's seconds, a Prefect server's included; x floor: stage seconds"
+        " over one scan of the lake's text)"
     )
     for result in results:
         floor = next((s for s in result["stages"] if s["stage"] == "floor"), None)
-        floor_seconds = floor.get("inner_seconds") if floor else None
-        for stage in result["stages"]:
+        floor_seconds = result.get("floor_seconds") or (
+            floor.get("inner_seconds") if floor else None
+        )
+        night = result.get("next_night") or {}
+        rows = [(stage["stage"], stage) for stage in result["stages"]]
+        rows += [(f"night {stage['stage']}", stage) for stage in night.get("stages", [])]
+        for key, name in (("nothing_new_ingest", "ingest again"), ("nothing_new_run", "run again")):
+            if night.get(key):
+                rows.append((name, night[key]))
+        for name, stage in rows:
             inner = stage.get("inner_seconds")
-            ratio = f"{inner / floor_seconds:>9.0f}" if floor_seconds and inner else "        -"
             inner_text = f"{inner:>10.2f}" if inner is not None else "         -"
+            stage_cpu = stage.get("inner_cpu_seconds")
+            if stage_cpu is not None:
+                stage_cpu += stage.get("prefect_server_inner_cpu_seconds", 0)
+            stage_cpu_text = f"{stage_cpu:>12.1f}" if stage_cpu is not None else "           -"
             print(
-                f"{stage['stage']:<13} {result['articles']:>10} {stage['wall_seconds']:>10.1f}"
-                f" {inner_text} {stage['cpu_seconds']:>10.1f} {stage['peak_rss_mb']:>9.0f} {ratio}"
+                f"{name:<13} {result['articles']:>10} {stage['wall_seconds']:>10.1f}"
+                f" {inner_text} {stage['cpu_seconds']:>10.1f} {stage_cpu_text}"
+                f" {stage['peak_rss_mb']:>9.0f} {ratio_text(stage, floor_seconds)}"
             )
+            if "prefect_server_inner_cpu_seconds" in stage:
+                print(f"    {cpu_split(stage)}")
         queries = next((s for s in result["stages"] if s["stage"] == "queries"), {})
         for name, seconds in queries.get("median_seconds", {}).items():
             print(f"  query {name:<38} {seconds * 1000:>8.0f} ms median")
-        night = result.get("next_night")
         if night:
+            run = night.get("nothing_new_run") or {}
+            end_to_end = f", `copydesk run` {run['wall_seconds']} s end to end" if run else ""
             print(
                 f"  next night of {night['articles']}: {night['total_stage_seconds']} s of stages;"
-                f" nothing new: ingest {night['nothing_new_ingest']['wall_seconds']} s"
+                f" nothing new: ingest {night['nothing_new_ingest']['wall_seconds']} s{end_to_end}"
             )
         rows = {}
         for stage in result["stages"]:
@@ -341,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
         "--night", type=int, default=0, help="then a next night of this many documents onto it"
     )
     parser.add_argument(
+        "--warm-cache",
+        action="store_true",
+        help="read the raw files hot from synth's writing (default: dropped from the page cache)",
+    )
+    parser.add_argument(
         "--memory-limit",
         default="12GB",
         help="COPYDESK_MEMORY_LIMIT for every stage ('' for DuckDB's default: 80%% RAM)",
@@ -349,9 +449,14 @@ def main(argv: list[str] | None = None) -> int:
         "--max-temp", default="20GB", help="DuckDB max_temp_directory_size ('' for its default)"
     )
     args = parser.parse_args(argv)
+    global WARM_CACHE
+    WARM_CACHE = args.warm_cache
     # A shared machine: a model that blows up must fail, not take all memory and disk.
     limits = {"memory_limit": args.memory_limit, "max_temp_directory_size": args.max_temp}
     os.environ["COPYDESK_MEMORY_LIMIT"] = args.memory_limit
+    os.environ["COPYDESK_SETTLE_SECONDS"] = "0"  # synth's files are seconds old
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # not a line per task run
+    quiet_environment()
     os.environ["COPYDESK_SCALE_DUCKDB"] = json.dumps({"max_temp_directory_size": args.max_temp})
     version = code_version()
     if version["uncommitted"]:
@@ -363,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         run_size(n, args.seed, args.keep, args.stage_timeout, args.night) for n in args.articles
     ]
     for result in results:
+        add_floor_ratios(result)
         result["targets"] = target_checks(result)
     print_table(results)
     report = {
@@ -374,13 +480,17 @@ def main(argv: list[str] | None = None) -> int:
         },
         "code": version,
         "duckdb_limits": limits,
+        "page_cache": "warm" if args.warm_cache else "raw files dropped before each ingest",
         "note": "wall times are noisy when other work runs on the machine",
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     for result in results:  # beside the side-by-side results, with this run's context
-        context = {key: report[key] for key in ("measured_at", "machine", "code", "duckdb_limits")}
+        context = {
+            key: report[key]
+            for key in ("measured_at", "machine", "code", "duckdb_limits", "page_cache")
+        }
         merge_results(RESULTS, "scale", {**context, **result})
     print(f"\nwritten to {args.out} and {RESULTS}")
     return 0

@@ -11,7 +11,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from copydesk.ingest.batches import RawBatch, StagedBatch, plan_batches, read_batch, stage_batch
+from copydesk.ingest.batches import RawBatch, StagedBatch, read_batch, stage_batch
 from copydesk.ingest.commit import IngestCommit, IngestReport
 from copydesk.ingest.fields import FieldMap
 from copydesk.ingest.lake import (
@@ -43,7 +43,7 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
     sweep_leftovers(settings.lake_dir)
     listing = list_raw_files(settings.raw_dir, settings.settle_seconds)
     commit = IngestCommit(settings.raw_dir, settings.lake_dir, run_id, started_at, listing)
-    batches = plan_batches(commit.files_to_read)
+    batches = commit.batches()
     if len(batches) <= 1:
         # Nothing to fan out: reading here spares starting workers (a Dask cluster: seconds).
         for batch in batches:

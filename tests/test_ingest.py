@@ -7,6 +7,7 @@ import random
 import re
 import shutil
 import time
+from pathlib import Path
 
 import ftfy
 import pytest
@@ -383,3 +384,22 @@ def test_a_file_modified_within_the_settle_time_is_skipped_and_read_on_a_later_n
     assert tonight.skipped == ["writing.txt: modified in the last 60 s: still being written?"]
     os.utime(raw / "writing.txt", (an_hour_ago, an_hour_ago))
     assert ingest(raw, lake, "run-2", settle_seconds=60).documents_new == 1
+
+
+def test_files_are_read_in_path_order_part_by_part(raw, lake):
+    # "a/b.txt" before "a-b/c.txt" as Path orders them ('/' sorts after '-' as a character):
+    # the first occurrence of a text wins, so the order decides which file a document is.
+    for name in ("a-b/c.txt", "a/b.txt", "a.txt"):
+        (raw / name).parent.mkdir(parents=True, exist_ok=True)
+        (raw / name).write_text("The same story.")
+    ingest(raw, lake, "run-1")
+    [document] = lake_rows(lake)
+    assert document["source_path"] == sorted(["a-b/c.txt", "a/b.txt", "a.txt"], key=Path)[0]
+    assert document["source_path"] == "a/b.txt"
+
+
+def test_a_record_whose_text_normalizes_to_nothing_names_its_fields(raw, lake):
+    (raw / "feed.jsonl").write_text(json.dumps({"id": "9", "text": "\ufeff\r\n"}) + "\n")
+    ingest(raw, lake, "run-1")
+    [bad] = lake_rows(lake, "quarantine")
+    assert bad["reason"] == "no article text (fields: id, text)"

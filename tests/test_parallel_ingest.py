@@ -102,6 +102,17 @@ def test_batches_cover_every_file_once_in_order_and_respect_both_limits(tmp_path
     assert plan_batches([]) == []
 
 
+def test_batches_weigh_files_by_the_sizes_given_without_looking_again(tmp_path):
+    files = [tmp_path / "gone.txt", tmp_path / "gone-too.txt", tmp_path / "small.jsonl.gz"]
+    # Looked up, files gone since the listing weigh nothing: one batch.
+    assert len(plan_batches(files, max_bytes=25)) == 1
+    # Given (the listing's sizes), they weigh what they weighed then; a .gz as it inflates (x8).
+    batches = plan_batches(files, max_bytes=25, sizes=[20, 6, 2])
+    assert [b.first_file for b in batches] == [0, 1]
+    assert [len(b.paths) for b in batches] == [1, 2]
+    assert len(plan_batches(files, max_bytes=25, sizes=[20, 6, 3])) == 3
+
+
 def test_ingest_on_a_dask_cluster_gives_the_one_process_lake_and_report(
     tmp_path, prefect_server, dask_cluster, small_batches
 ):

@@ -9,7 +9,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from copydesk.ingest.batches import ReadChunk, StagedBatch, plan_batches, read_batch, staged_tables
+from copydesk.ingest.batches import (
+    RawBatch,
+    ReadChunk,
+    StagedBatch,
+    plan_batches,
+    read_batch,
+    staged_tables,
+)
 from copydesk.ingest.fields import FieldMap
 from copydesk.ingest.lake import (
     DOCUMENT_SCHEMA,
@@ -149,6 +156,12 @@ class IngestCommit:
             ],
         )
 
+    def batches(self) -> list[RawBatch]:
+        """The files to read cut into batches, weighed by the sizes the listing's check took (a
+        third stat of every file was 2.5% of ingest at 100k)."""
+        sizes = [signature[0] if signature else 0 for _, signature in self.signatures]
+        return plan_batches(self.files_to_read, sizes=sizes)
+
     def record_files(self, paths: list[str], outcome: str, reasons: list[str]) -> None:
         """Ledger rows for files never read tonight (skipped, unchanged): one per file."""
         files = pa.table({"source_id": paths, "source_path": paths}, schema=FILE_SOURCES)
@@ -264,7 +277,7 @@ def ingest(
     now = now or datetime.now(UTC)
     listing = list_raw_files(raw_dir, settle_seconds)
     commit = IngestCommit(raw_dir, lake_dir, run_id, now, listing)
-    for batch in plan_batches(commit.files_to_read):
+    for batch in commit.batches():
         for chunk in read_batch(batch, raw_dir, run_id, now, field_map):
             commit.add(chunk)
     return commit.finish()

@@ -18,8 +18,8 @@ FORMATS = {
 }
 
 
-def format_of(path: Path) -> str | None:
-    name = path.name.lower()
+def format_of(path: str | Path) -> str | None:
+    name = os.path.basename(path).lower()
     for suffix, fmt in FORMATS.items():
         if name.endswith(suffix):
             return fmt
@@ -83,10 +83,16 @@ def list_raw_files(
                 skipped.append((path, why))
             else:
                 files.append(path)
-    return sorted(files), skipped
+    return sorted(files, key=path_order), skipped
 
 
-def open_regular(path: Path):
+def path_order(path: Path) -> list[str]:
+    """A sort key giving Path's own order (part by part, not character by character: "a/b"
+    before "a-b/c"), without Path's comparisons: a fifth of a large folder's listing."""
+    return str(path).split(os.sep)
+
+
+def open_regular(path: str | Path):
     """Open a listed file for reading without ever blocking: a file swapped for a pipe between
     listing and reading is refused, not waited on."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -111,7 +117,7 @@ def log_name(name: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
-def relative(path: Path, root: Path) -> str:
+def relative(path: str | Path, root: Path) -> str:
     """A listed path relative to the resolved raw folder it was listed from."""
     # String slicing, not Path.relative_to: this runs twice per raw file, and relative_to's
     # parsing was a sixth of the ingest's time on a folder of small files.

@@ -60,10 +60,10 @@ def lake_row(text: str, source_id: str, now: datetime, run_id: str, **fields) ->
     return row
 
 
-def read_article_bytes(path: Path) -> tuple[bytes, str]:
+def read_article_bytes(path: str | Path) -> tuple[bytes, str]:
     """A one-article file's bytes and their sha256; larger than one article is a bad record,
     found without reading more than a chunk at a time."""
-    if path.name.lower().endswith(".gz"):
+    if os.fspath(path).lower().endswith(".gz"):
         return read_gzipped_article(path)
     with open_regular(path) as stream:
         size = os.fstat(stream.fileno()).st_size
@@ -85,7 +85,7 @@ def read_article_bytes(path: Path) -> tuple[bytes, str]:
     )
 
 
-def read_gzipped_article(path: Path) -> tuple[bytes, str]:
+def read_gzipped_article(path: str | Path) -> tuple[bytes, str]:
     """A gzipped one-article file's inflated bytes and their sha256; it may not inflate past one
     article (a gzip bomb stops there), and a broken stream is a bad record."""
     with open_regular(path) as raw_stream:
@@ -105,7 +105,7 @@ def read_gzipped_article(path: Path) -> tuple[bytes, str]:
     return data, digest
 
 
-def read_txt(path: Path) -> Iterator[dict]:
+def read_txt(path: str | Path) -> Iterator[dict]:
     data, digest = read_article_bytes(path)
     if not data.strip():
         raise BadRecord("empty file", "", digest)
@@ -123,7 +123,7 @@ def read_txt(path: Path) -> Iterator[dict]:
     }
 
 
-def read_json(path: Path) -> Iterator[dict]:
+def read_json(path: str | Path) -> Iterator[dict]:
     """One news-please article per file."""
     data, digest = read_article_bytes(path)
     try:
@@ -148,12 +148,12 @@ def read_json(path: Path) -> Iterator[dict]:
     }
 
 
-def read_jsonl(path: Path) -> Iterator[dict]:
+def read_jsonl(path: str | Path) -> Iterator[dict]:
     """One record per line; a bad line becomes a quarantined record, the others are kept.
 
     Memory is bounded by one line (at most MAX_RECORD_BYTES are read for it); a .gz stream stops
     at MAX_DECOMPRESSED_BYTES or MAX_COMPRESSION_RATIO times its compressed size."""
-    compressed = path.name.lower().endswith(".gz")
+    compressed = os.fspath(path).lower().endswith(".gz")
     with open_regular(path) as raw_stream:
         compressed_size = os.fstat(raw_stream.fileno()).st_size
         stream = gzip.GzipFile(fileobj=raw_stream, mode="rb") if compressed else raw_stream
@@ -273,8 +273,16 @@ def bad_row(
     }
 
 
+def no_text_reason(own: dict | None) -> str:
+    """The reason for a record without text, naming the fields a JSON record did have (a field
+    map may be missing); only worked out for such a record, as listing fields is not free."""
+    if own is None:
+        return "no article text"
+    return f"no article text (fields: {fields_named(own)})"
+
+
 def read_raw_file(
-    path: Path, rel: str, run_id: str, now: datetime, field_map: FieldMap = ()
+    path: str | Path, rel: str, run_id: str, now: datetime, field_map: FieldMap = ()
 ) -> Iterator[tuple[bool, dict]]:
     """Every record of one raw file in order, as (True, document row) or (False, quarantine row);
     a JSON record's fields are read by their aliases, field_map's names first.
@@ -295,10 +303,8 @@ def read_raw_file(
                 yield False, bad_row(source_id, rel, reason, excerpt, input_hash, run_id, now)
                 continue
             raw_text = values.get("text")
-            no_text = "no article text"
-            if own is not None:  # name what the record did have: a field map may be missing
-                no_text += f" (fields: {fields_named(own)})"
             if not isinstance(raw_text, str) or not raw_text.strip():
+                no_text = no_text_reason(own)
                 excerpt = json.dumps(own, default=str) if own is not None else raw_text
                 yield False, bad_row(source_id, rel, no_text, excerpt, input_hash, run_id, now)
                 continue
@@ -311,6 +317,7 @@ def read_raw_file(
                 repairs = ",".join(filter(None, [repairs, "nul_bytes_removed"]))
             text = normalize_text(raw_text)
             if not text:
+                no_text = no_text_reason(own)
                 yield False, bad_row(source_id, rel, no_text, raw_text, input_hash, run_id, now)
                 continue
             document = {
