@@ -45,6 +45,9 @@ class Settings:
     task_runner: str = "threads"
     full_rebuild: bool = False  # rebuild every table from the lake instead of updating the last
     full_rebuild_days: float = 7  # rebuild in full when the last full build is older than this
+    # Run the per-document models per lake partition on the task runner, each in a DuckDB of its
+    # own, then the rest in the build's (copydesk/warehouse/partitions.py); off: all in one.
+    partitioned_build: bool = False
     memory_limit: str = ""  # DuckDB's memory_limit for a build ("7GB"); empty: 80% of the RAM
     # A raw file modified less than this many seconds ago is left for a later night: a crawler
     # may still be writing it under its final name.
@@ -83,6 +86,7 @@ class Settings:
             full_rebuild_days=float(
                 os.environ.get("COPYDESK_FULL_REBUILD_DAYS") or defaults.full_rebuild_days
             ),
+            partitioned_build=switched_on("COPYDESK_PARTITIONED_BUILD"),
             memory_limit=memory_limit_choice(os.environ.get("COPYDESK_MEMORY_LIMIT", "")),
             settle_seconds=float(
                 os.environ.get("COPYDESK_SETTLE_SECONDS") or defaults.settle_seconds

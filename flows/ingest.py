@@ -68,8 +68,8 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
 
 
 def ingest_raw_dumps(settings: Settings, run_id: str, started_at: datetime) -> IngestReport:
-    """The ingest stage, fanned out on the task runner settings name; only this stage fans out,
-    the SQL layers stay in this process."""
+    """The ingest stage, fanned out on the task runner settings name (the SQL layers fan out
+    only with COPYDESK_PARTITIONED_BUILD: flows/partitions.py)."""
     with api_url_for_workers():
         runner = task_runner_for(settings)
         flow = ingest_batches.with_options(task_runner=runner)  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from copydesk.warehouse.runs import (
     write_run_record,
 )
 from flows.ingest import ingest_raw_dumps
+from flows.partitions import build_per_partition, remove_features
 
 
 @flow(name="nightly", log_prints=True)
@@ -100,11 +101,23 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
             # The lake gate checks every document the build would add, not only tonight's: a
             # document it rejected stays in the lake, and a retry must reject it again.
             gate(progress, settings, summary, "ingest")
-            build_layers(progress, settings, summary.run_id, ("staging",), build.update)
+            precomputed: dict[str, str] = {}
+            if settings.partitioned_build:
+                with progress.stage("build per partition") as step:
+                    precomputed, step.detail = build_per_partition(settings, summary.run_id)
+            build_layers(
+                progress, settings, summary.run_id, ("staging",), build.update, precomputed
+            )
             gate(progress, settings, summary, "staging")
             built = build_layers(
-                progress, settings, summary.run_id, ("intermediate", "marts"), build.update
+                progress,
+                settings,
+                summary.run_id,
+                ("intermediate", "marts"),
+                build.update,
+                precomputed,
             )
+            remove_features(settings, summary.run_id)
             stage_reached("built")
             gate(progress, settings, summary, "marts")
             summary.counts = count_outcomes(settings, summary.run_id)
@@ -135,6 +148,7 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
             if plan is not None:
                 plan.cancel()
             settings.building_path(summary.run_id).unlink(missing_ok=True)
+            remove_features(settings, summary.run_id)
             settings.building_path(summary.run_id).with_suffix(".duckdb.wal").unlink(
                 missing_ok=True
             )
@@ -229,20 +243,30 @@ def gate(progress, settings: Settings, summary: RunSummary, stage: str) -> None:
 
 @task(cache_policy=NO_CACHE)
 def build_models_of(
-    settings: Settings, run_id: str, layers: tuple[str, ...], update: bool = False
+    settings: Settings,
+    run_id: str,
+    layers: tuple[str, ...],
+    update: bool = False,
+    precomputed: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """Build the SQL models of the given layers in dependency order; returns row counts."""
+    """Build the SQL models of the given layers in dependency order, the tables of `precomputed`
+    from the per-partition prefix's Parquet; returns row counts."""
     models = [model for model in load_models() if model.layer in layers]
     with building_connection(settings, run_id) as conn:
-        return build_models(conn, models, incremental=update)
+        return build_models(conn, models, incremental=update, precomputed=precomputed)
 
 
 def build_layers(
-    progress, settings: Settings, run_id: str, layers: tuple[str, ...], update: bool
+    progress,
+    settings: Settings,
+    run_id: str,
+    layers: tuple[str, ...],
+    update: bool,
+    precomputed: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Build SQL layers, shown as a progress stage; returns each table's rows after the build."""
     with progress.stage("build " + " + ".join(layers)) as step:
-        counts = build_models_of(settings, run_id, layers, update)
+        counts = build_models_of(settings, run_id, layers, update, precomputed)
         step.detail = f"{len(counts)} models"
     return counts
 

@@ -32,19 +32,25 @@ MAY_SHRINK = dict.fromkeys(
 
 
 def build_models(
-    conn: duckdb.DuckDBPyConnection, models: list[Model], incremental: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    models: list[Model],
+    incremental: bool = False,
+    precomputed: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Create each model's table, with its header and column comments; returns row counts.
 
     With `incremental`, the connection holds the previous generation's tables and
     build.new_documents the documents this build adds: a model declared `@incremental` whose
     table exists replaces only the rows of the documents its scope names; the others rebuild whole.
+    A table in `precomputed` takes its rows from that select instead of its model's (the
+    per-partition prefix's Parquet, copydesk/warehouse/partitions.py).
     """
     prepare_connection(conn)
     counts = {}
     for model in models:
         conn.execute(f"create schema if not exists {model.schema}")
         declared = model.incremental
+        select = (precomputed or {}).get(model.table, model.sql)
         update = incremental and declared is not None and table_exists(conn, model.table)
         try:
             if update and declared is not None:
@@ -54,10 +60,10 @@ def build_models(
                 if conn.execute(earlier).fetchall()[0][0]:
                     conn.execute(declared.delete_sql(model.table))
                 # By name: the select's columns land in the table's same-named columns.
-                insert = f"insert into {model.table} by name select * from (\n{model.sql}\n)"  # noqa: S608
+                insert = f"insert into {model.table} by name select * from (\n{select}\n)"  # noqa: S608
                 conn.execute(insert)
             else:
-                conn.execute(f"create or replace table {model.table} as\n{model.sql}")
+                conn.execute(f"create or replace table {model.table} as\n{select}")
         except duckdb.Error as error:
             raise RuntimeError(
                 f"model {model.table} ({model.path.name}) failed: {error}"

@@ -18,15 +18,17 @@ select
         where mentions.iso_weekday is not null and mentions.direction <> 'future'
     ) as weekday_total, -- all such weekday mentions
     coalesce(
-        list({ 'month': mentions.month_number, 'day': mentions.day_of_month, 'year': mentions.year_written })
-            filter (where mentions.mention_kind = 'month_day'),
+        list(
+            { 'month': mentions.month_number, 'day': mentions.day_of_month, 'year': mentions.year_written }
+            order by mentions.mention_no
+        ) filter (where mentions.mention_kind = 'month_day'),
         []
-    ) as month_days, -- stated month-days, with the year when written
+    ) as month_days, -- stated month-days in the text's order, with the year when written
     coalesce(
-        list({ 'month': mentions.month_number, 'year': mentions.year_written })
+        list({ 'month': mentions.month_number, 'year': mentions.year_written } order by mentions.mention_no)
             filter (where mentions.mention_kind in ('month', 'month_year')),
         []
-    ) as months, -- months named without a day, with the year when written
+    ) as months, -- months named without a day in the text's order, with the year when written
     arg_min(mentions.mention_kind, mentions.mention_no) as first_mention_kind, -- the lead's first time expression: its kind
     arg_min(mentions.relative_days, mentions.mention_no) as first_relative_days, -- ... days from publication, for "yesterday"/"today"
     arg_min(mentions.iso_weekday, mentions.mention_no) as first_iso_weekday -- ... its weekday, for "Monday"
