@@ -231,8 +231,8 @@ excerpt_pairs as (
 ),
 
 copies as (
-    -- The pairs that pass the containment test without their furniture, but a page frame, and
-    -- the excerpt pairs (placed on the whole texts, so measured on them).
+    -- The pairs that pass the containment test without their furniture, but page frames, and the
+    -- excerpt pairs (placed on the whole texts, so measured on them).
     select
         unfurnished.key_a,
         unfurnished.key_b,
@@ -248,13 +248,15 @@ copies as (
     left join excerpt_pairs as excerpt
         on excerpt.key_a = unfurnished.key_a
         and excerpt.key_b = unfurnished.key_b
-    anti join frame_pairs
-        on frame_pairs.key_a = unfurnished.key_a
-        and frame_pairs.key_b = unfurnished.key_b
+    left join frame_pairs as frame
+        on frame.key_a = unfurnished.key_a
+        and frame.key_b = unfurnished.key_b
     where (
         unfurnished.shared_shingles >= 8
         and unfurnished.shared_shingles >= 0.35 * least(unfurnished.size_a, unfurnished.size_b)
+        and frame.key_a is null
     )
+        -- an article that repeats a passage can look framed; its excerpts still end and open
         or excerpt.key_a is not null
 ),
 
