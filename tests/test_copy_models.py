@@ -346,3 +346,40 @@ def test_words_stored_as_one_string_split_back_to_the_words_of_the_text():
             "select word_list(joined_words(?)), text_words(?)", [text, text]
         ).fetchone()
         assert split_back == words
+
+
+def test_two_stories_under_one_sites_header_alone_are_no_copies():
+    # Page dumps without a url or a footer: one site's 200-word header above two different
+    # stories shares 44% of the shorter page, all of it at the top of both.
+    head = made_up_words(200, seed=21)
+    story, other_story = made_up_words(250, seed=22), made_up_words(350, seed=23)
+    first = document(f" date 2025-06-02 {prose(head + story)}")
+    second = document(f" date 2025-06-02 {prose(head + other_story)}")
+    conn = build_warehouse([first, second], until="intermediate.int_copy_groups")
+    assert query(conn, "select count(*) as n from intermediate.int_copy_pairs")[0]["n"] == 0
+    frames = query(conn, "select frame_kind from intermediate.int_page_frames")
+    assert [f["frame_kind"] for f in frames] == ["head"]
+
+
+def test_a_reprint_in_another_sites_heavy_frame_is_measured_without_either_frame():
+    # Two sites whose menus and footers (600 words) outweigh their 200-word articles: the site's
+    # two pages share 74% of each (a split frame: the same furniture before and after both
+    # stories), and one article on both sites shares only 25% of either page until each
+    # page's furniture is left out.
+    head_s, foot_s = made_up_words(300, seed=11), made_up_words(300, seed=12)
+    head_t, foot_t = made_up_words(300, seed=13), made_up_words(300, seed=14)
+    story, second_story, third_story = (made_up_words(200, seed=s) for s in (15, 16, 17))
+    on_s = document(f" date 2025-06-02 {prose(head_s + story + foot_s)}")
+    other_on_s = document(f" date 2025-06-02 {prose(head_s + second_story + foot_s)}")
+    on_t = document(f" date 2025-06-02 {prose(head_t + story + foot_t)}")
+    other_on_t = document(f" date 2025-06-02 {prose(head_t + third_story + foot_t)}")
+    conn = build_warehouse(
+        [on_s, other_on_s, on_t, other_on_t], until="intermediate.int_copy_groups"
+    )
+    pairs = query(conn, "select doc_a, doc_b, containment from intermediate.int_copy_pairs")
+    assert [sorted((p["doc_a"], p["doc_b"])) for p in pairs] == [
+        sorted((on_s["doc_id"], on_t["doc_id"]))
+    ]
+    assert pairs[0]["containment"] > 0.9
+    kinds = query(conn, "select distinct frame_kind from intermediate.int_page_frames")
+    assert [k["frame_kind"] for k in kinds] == ["split"]

@@ -154,6 +154,45 @@ def test_a_synthetic_night_updates_the_warehouse_to_what_a_full_build_gives(tmp_
     assert earlier_recomputed[0]["documents"] > 0
 
 
+def test_page_furniture_found_a_night_later_leaves_earlier_pairs_as_they_were(tmp_path):
+    """One article in two sites' heavy frames arrives first, each site's second page (the frame
+    that makes the rest furniture) a night later: the update and a full build agree."""
+    from tests.test_copy_models import made_up_words, prose
+
+    head_s, foot_s, head_t, foot_t = (made_up_words(300, seed=s) for s in (11, 12, 13, 14))
+    story, second_story, third_story = (made_up_words(200, seed=s) for s in (15, 16, 17))
+    pages = {
+        "1-on-s.txt": head_s + story + foot_s,
+        "1-on-t.txt": head_t + story + foot_t,
+        "2-on-s.txt": head_s + second_story + foot_s,
+        "3-on-t.txt": head_t + third_story + foot_t,
+    }
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name, words in pages.items():
+        (staged / name).write_text(f" date 2025-06-02 {prose(words)}", encoding="utf-8")
+    first = [staged / "1-on-s.txt", staged / "1-on-t.txt"]
+    second = [staged / "2-on-s.txt", staged / "3-on-t.txt"]
+    _, night_two, _, updated, rebuilt = two_nights(first, second, tmp_path / "nights")
+    assert night_two.build.startswith("update of the published warehouse")
+    assert differing_tables(updated, rebuilt) == {}
+    with duckdb.connect(str(updated / "warehouse.duckdb"), read_only=True) as conn:
+        frames = query(
+            conn,
+            "select a.source_id as a, b.source_id as b from intermediate.int_page_frames"
+            " join staging.stg_documents as a on a.doc_key = key_a"
+            " join staging.stg_documents as b on b.doc_key = key_b",
+        )
+        pairs = query(conn, "select count(*) as n from intermediate.int_copy_pairs")
+    # Each site's two pages are a frame, found on night two; the article's pair was measured on
+    # night one with both frames (0.25 of each page shared) and keeps that verdict in both.
+    assert sorted(tuple(sorted((f["a"], f["b"]))) for f in frames) == [
+        ("1-on-s.txt", "2-on-s.txt"),
+        ("1-on-t.txt", "3-on-t.txt"),
+    ]
+    assert pairs[0]["n"] == 0
+
+
 def test_a_night_rebuilds_in_full_when_the_published_warehouse_cannot_be_updated(
     tmp_path, monkeypatch
 ):

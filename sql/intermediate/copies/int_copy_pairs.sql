@@ -1,7 +1,7 @@
 -- One row per pair of articles verified to be copies of the same underlying text, with scores.
 -- Why: reprints are cut and edited, so whole-text Jaccard misses them; containment at 0.35 finds
 -- them (separate articles sharing a background paragraph reach 0.29), beyond the last 24 words of
--- one body. Two excerpts of one long text share one long run; two stories in one page frame not.
+-- one body, without page furniture. Excerpts of one text share one long run; page frames are none.
 -- @incremental doc_a, doc_b = intermediate.int_changed_documents.doc_id
 -- @grain doc_a, doc_b
 with pair_overlaps as (
@@ -26,7 +26,7 @@ with pair_overlaps as (
 excerpt_candidates as (
     -- The pairs whose shared shingles are placed in both texts: below the containment test but
     -- sharing enough for one long run (two excerpts of one long text may overlap by only a seventh
-    -- of the shorter), and above it sharing enough for a page frame (see frame_pairs).
+    -- of the shorter).
     select
         key_a,
         key_b,
@@ -112,45 +112,93 @@ longest_runs as (
     qualify row_number() over (partition by key_a, key_b, side order by run_length desc, run_start asc) = 1
 ),
 
-interior_gaps as (
-    -- Each side's longest stretch between two shared runs of at least 8 shingles: a stray shared
-    -- phrase ("according to the u s") inside two different articles does not cut it.
+frame_pairs as (
+    -- Two different stories in one site's page frame (int_page_frames): never copies.
+    select
+        key_a,
+        key_b
+    from intermediate.int_page_frames
+    where key_a in (select doc_key from intermediate.int_changed_documents)
+        or key_b in (select doc_key from intermediate.int_changed_documents)
+),
+
+furnished_pairs as (
+    -- The pairs with a page in a frame, and when their second document arrived.
+    select
+        pair_overlaps.key_a,
+        pair_overlaps.key_b,
+        greatest(document_a.ingested_at, document_b.ingested_at) as ingested_at
+    from pair_overlaps
+    join staging.stg_documents as document_a
+        on document_a.doc_key = pair_overlaps.key_a
+    join staging.stg_documents as document_b
+        on document_b.doc_key = pair_overlaps.key_b
+    where pair_overlaps.key_a in (select doc_key from intermediate.int_page_furniture)
+        or pair_overlaps.key_b in (select doc_key from intermediate.int_page_furniture)
+),
+
+pair_furniture as (
+    -- Each side's furniture as the pair arrived, boilerplate left out (already out of the sizes).
+    select
+        furnished_pairs.key_a,
+        furnished_pairs.key_b,
+        sides.side,
+        furniture.shingle
+    from furnished_pairs
+    cross join (values ('a'), ('b')) as sides (side)
+    join intermediate.int_page_furniture as furniture
+        on furniture.doc_key = if(sides.side = 'a', furnished_pairs.key_a, furnished_pairs.key_b)
+        -- furniture found after the pair was verified does not change it (see the furniture model)
+        and furniture.furniture_since <= furnished_pairs.ingested_at
+    anti join intermediate.int_boilerplate_shingles as common
+        on common.shingle = furniture.shingle
+),
+
+furniture_sizes as (
+    -- Each side's furniture, off its size.
     select
         key_a,
         key_b,
-        side,
-        any_value(shingle_count) as shingle_count,
-        max(next_start - run_end - 1) as longest_gap
-    from (
-        select
-            *,
-            lead(run_start) over (partition by key_a, key_b, side order by run_start) as next_start
-        from runs
-        where run_length >= 8
-    ) as gaps
-    group by key_a, key_b, side
+        count(*) filter (where side = 'a') as furniture_a,
+        count(*) filter (where side = 'b') as furniture_b
+    from pair_furniture
+    group by key_a, key_b
 ),
 
-frame_pairs as (
-    -- Two different stories in one site's page frame (menus and promo blocks above, footer
-    -- below): what they share surrounds their articles, which neither shares, and one of the two
-    -- pages is mostly its own article. Copies whose middles differ (seeds 002 and 003: 35% and
-    -- 31% of each) share most of both texts.
+shared_furniture as (
+    -- The furniture of either side that the other side has too, off the shared count (outlet
+    -- template shingles are off it already).
     select
-        gap_a.key_a,
-        gap_a.key_b
-    from interior_gaps as gap_a
-    join interior_gaps as gap_b
-        on gap_b.key_a = gap_a.key_a
-        and gap_b.key_b = gap_a.key_b
-        and gap_b.side = 'b'
-    where gap_a.side = 'a'
-        and least(gap_a.longest_gap, gap_b.longest_gap) >= 100
-        and gap_a.longest_gap >= 0.2 * gap_a.shingle_count
-        and gap_b.longest_gap >= 0.2 * gap_b.shingle_count
-        and greatest(
-            gap_a.longest_gap / gap_a.shingle_count, gap_b.longest_gap / gap_b.shingle_count
-        ) >= 0.5
+        pair_furniture.key_a,
+        pair_furniture.key_b,
+        count(distinct pair_furniture.shingle) as shared_furniture
+    from pair_furniture
+    semi join intermediate.int_shingles as other
+        on other.doc_key = if(pair_furniture.side = 'a', pair_furniture.key_b, pair_furniture.key_a)
+        and other.shingle = pair_furniture.shingle
+    anti join intermediate.int_outlet_template_shingles as templates
+        on templates.shingle = pair_furniture.shingle
+    group by pair_furniture.key_a, pair_furniture.key_b
+),
+
+unfurnished_overlaps as (
+    -- The pairs measured without their pages' furniture: a reprint's containment in the page it
+    -- was copied from no longer drowns in two sites' menus.
+    select
+        pair_overlaps.key_a,
+        pair_overlaps.key_b,
+        pair_overlaps.shared_shingles - coalesce(shared_furniture.shared_furniture, 0) as shared_shingles,
+        pair_overlaps.size_a - coalesce(furniture_sizes.furniture_a, 0) as size_a,
+        pair_overlaps.size_b - coalesce(furniture_sizes.furniture_b, 0) as size_b,
+        pair_overlaps.shingles_a,
+        pair_overlaps.shingles_b
+    from pair_overlaps
+    left join furniture_sizes
+        on furniture_sizes.key_a = pair_overlaps.key_a
+        and furniture_sizes.key_b = pair_overlaps.key_b
+    left join shared_furniture
+        on shared_furniture.key_a = pair_overlaps.key_a
+        and shared_furniture.key_b = pair_overlaps.key_b
 ),
 
 excerpt_pairs as (
@@ -184,21 +232,33 @@ excerpt_pairs as (
 ),
 
 copies as (
-    -- The pairs that pass the containment test but a page frame, and the excerpt pairs.
+    -- The pairs that pass the containment test without their furniture, but page frames, and the
+    -- excerpt pairs (placed on the whole texts, so measured on them).
     select
-        key_a,
-        key_b,
-        shared_shingles,
-        size_a,
-        size_b,
-        shingles_a,
-        shingles_b
-    from pair_overlaps
+        unfurnished.key_a,
+        unfurnished.key_b,
+        if(excerpt.key_a is null, unfurnished.shared_shingles, pair_overlaps.shared_shingles) as shared_shingles,
+        if(excerpt.key_a is null, unfurnished.size_a, pair_overlaps.size_a) as size_a,
+        if(excerpt.key_a is null, unfurnished.size_b, pair_overlaps.size_b) as size_b,
+        unfurnished.shingles_a,
+        unfurnished.shingles_b
+    from unfurnished_overlaps as unfurnished
+    join pair_overlaps
+        on pair_overlaps.key_a = unfurnished.key_a
+        and pair_overlaps.key_b = unfurnished.key_b
+    left join excerpt_pairs as excerpt
+        on excerpt.key_a = unfurnished.key_a
+        and excerpt.key_b = unfurnished.key_b
+    left join frame_pairs as frame
+        on frame.key_a = unfurnished.key_a
+        and frame.key_b = unfurnished.key_b
     where (
-        containment >= 0.35
-        and (key_a, key_b) not in (select (key_a, key_b) from frame_pairs)
+        unfurnished.shared_shingles >= 8
+        and unfurnished.shared_shingles >= 0.35 * least(unfurnished.size_a, unfurnished.size_b)
+        and frame.key_a is null
     )
-        or (key_a, key_b) in (select (key_a, key_b) from excerpt_pairs)
+        -- an article that repeats a passage can look framed; its excerpts still end and open
+        or excerpt.key_a is not null
 ),
 
 sizes as (
