@@ -46,11 +46,28 @@ def published_tables(data: Path) -> dict[str, list[tuple]]:
         }  # noqa: S608
 
 
+# Names are weighed by the idf of the last full build (int_story_idf, frozen until the next one),
+# so an update's name weights and story similarities drift from a full build's; what that changes
+# is measured in docs/performance.md. Their pairs are compared, every other table whole.
+IDF_DRIFT = {
+    "intermediate.int_story_idf": None,
+    "intermediate.int_story_terms": None,
+    "intermediate.int_story_pairs": "select doc_a, doc_b from intermediate.int_story_pairs",
+}
+
+
+def story_pairs(data: Path) -> list[tuple]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        sql = IDF_DRIFT["intermediate.int_story_pairs"]
+        return conn.execute(f"{sql} order by all").fetchall()
+
+
 def differing_tables(updated: Path, rebuilt: Path) -> dict[str, str]:
-    """Tables whose rows differ between two warehouses, with how."""
+    """Tables whose rows differ between two warehouses, with how; the tables the idf snapshot
+    makes drift are left out (compare their pairs with story_pairs)."""
     left, right = published_tables(updated), published_tables(rebuilt)
     differences = {}
-    for name in sorted(left.keys() | right.keys()):
+    for name in sorted((left.keys() | right.keys()) - IDF_DRIFT.keys()):
         rows_left, rows_right = left.get(name), right.get(name)
         if rows_left != rows_right:
             only_left = len(set(rows_left or []) - set(rows_right or []))
@@ -91,6 +108,7 @@ def test_a_night_of_new_seeds_updates_the_warehouse_to_what_a_full_build_gives(t
     assert night_two.build == "update of the published warehouse with 3 new documents"
     assert full.build.startswith("full build of 6 documents: a full rebuild was asked for")
     assert differing_tables(updated, rebuilt) == {}
+    assert story_pairs(updated) == story_pairs(rebuilt)
     with duckdb.connect(str(updated / "warehouse.duckdb"), read_only=True) as conn:
         # The paths an update must take were taken: seed 002 (night one) now knows its teaser's
         # story, night two's reprints joined night one's copy group, and seed 003's inverted
@@ -152,6 +170,7 @@ def test_a_synthetic_night_updates_the_warehouse_to_what_a_full_build_gives(tmp_
     # their teasers' stories that night.
     assert across[0]["pairs"] > 20
     assert earlier_recomputed[0]["documents"] > 0
+
 
 
 def test_a_night_rebuilds_in_full_when_the_published_warehouse_cannot_be_updated(
