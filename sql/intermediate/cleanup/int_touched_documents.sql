@@ -1,9 +1,7 @@
--- One row per document whose article row this build writes: every document in a full build; in an
--- update those it computes, those whose copy group, story or date changed, and the other members
--- of their copy groups.
--- Why: the articles mart updates these instead of rewriting every body each night. An article's
--- row is its own document's, its copy group's, story's and date's; its wire agency may be its
--- group's (the most common of its members'), so a change in one member touches the whole group.
+-- One row per document whose article row this build writes: every one in a full build; in an
+-- update those it computes, whose copy group, story or date changed, and their groups' members.
+-- Why: the articles mart updates these instead of rewriting every body each night; a copy
+-- group shares a wire agency (its members' most common), so one changed member touches all.
 -- @grain doc_id
 with touched as (
     select doc_id from intermediate.int_changed_documents

@@ -1,10 +1,7 @@
--- One row per name the articles mention at the last full build, with how many articles mention it
--- and how many articles name anything: the idf story matching weighs names by.
--- Why: an idf every new article moves makes any night change any article's weights and pairs;
--- frozen between full builds, a night weighs only its own articles and pairs only them. Names new
--- since the snapshot count as in one article (int_story_terms); docs/copies-and-stories.md says
--- what drifts. The idf assumes at least 1,000 articles, so a small night of one story (the seeds)
--- does not make its own names look common.
+-- One row per name the articles mention at the last full build, with its article count and N.
+-- Why: frozen between full builds, a night weighs (int_story_terms) and pairs only its own
+-- articles; an idf moved by every new article changes any pair. N is at least 1,000, so a small
+-- night of one story (the seeds) does not make its own names look common.
 -- @snapshot: an update keeps the idf of the last full build
 -- @grain term
 with articles as (

@@ -2,8 +2,7 @@
 -- with the cosine similarity of their distinctive words.
 -- Why: "which outlets covered this story" needs independent articles grouped, not only copies.
 -- Candidates share at least 4 names; dated articles must be at most 3 days apart. A pair depends
--- on its two articles alone (names weighed by the frozen idf, own dates, whether they are copies),
--- so an update pairs the articles it computes against the whole warehouse.
+-- on its two articles alone, so an update pairs those it computes against the whole warehouse.
 -- @incremental doc_a, doc_b = intermediate.int_changed_documents.doc_id
 -- @grain doc_a, doc_b
 with norms as (

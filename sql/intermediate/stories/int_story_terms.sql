@@ -1,8 +1,7 @@
 -- One row per (article, name it mentions: a capitalized word inside a sentence) with its tf-idf
 -- weight, for the article's 40 heaviest names.
 -- Why: articles about one event name the same people and places even when their wording differs.
--- Names are weighed by the idf of the last full build (int_story_idf), so an article's weights
--- are its own: a name that snapshot lacks counts as in one article, the rarest there is.
+-- Weighed by the last full build's idf (int_story_idf); a name new since counts as in one article.
 -- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id, term
 with term_counts as (
