@@ -165,6 +165,11 @@ def measure_next_night(
         models.update(stage.get("models", {}))
     slowest = sorted(models.items(), key=lambda item: -item[1])[:8]
     print("  night's slowest models: " + ", ".join(f"{m} {s:.1f} s" for m, s in slowest))
+    cpu = {}
+    for stage in stages:
+        cpu.update(stage.get("model_cpu_seconds", {}))
+    busiest = sorted(cpu.items(), key=lambda item: -(item[1] or 0))[:10]
+    print("  night's models by CPU: " + ", ".join(f"{m} {s:.1f} s" for m, s in busiest))
     nothing_new = measure("ingest", raw, data, timeout, run_id="scale-again")
     print_stage({**nothing_new, "stage": "ingest again (nothing new)"})
     # The same, end to end as an operator's cron would see it: `copydesk run` with its own

@@ -528,9 +528,12 @@ def profile(doc_id: str, weekdays: dict[int, int] | None = None, month_days=None
     }
 
 
-def lent(relatives: dict[str, tuple], borrower=None, own_candidates=()) -> list[tuple]:
+def lent(
+    relatives: dict[str, tuple], borrower=None, own_candidates=(), copy_group=()
+) -> list[tuple]:
     """int_lent_dates for one borrower "b": relatives maps a doc_id to (relation, own date,
-    confidence); returns (date, kind, weight) rows."""
+    confidence), and those in `copy_group` are in b's copy group; returns (date, kind, weight)
+    rows."""
     own = [
         {"doc_id": doc, "own_date": day, "own_confidence": conf, "lead_event_date": day}
         for doc, (_, day, conf) in relatives.items()
@@ -565,6 +568,10 @@ def lent(relatives: dict[str, tuple], borrower=None, own_candidates=()) -> list[
             ]
             or [{"doc_id": "x", "candidate_date": date(2025, 1, 1), "evidence_kind": "url"}],
             "staging.stg_date_priors": PRIORS,
+            "intermediate.int_copy_groups": [
+                {"doc_id": doc, "copy_group_doc_id": "b" if doc in copy_group else doc}
+                for doc in ["b", *relatives]
+            ],
         },
     )
     return sorted((r["candidate_date"], r["evidence_kind"], r["weight"]) for r in rows)
@@ -575,6 +582,14 @@ def test_one_verified_copy_outranks_eight_story_neighbours():
     relatives = {f"s{i}": ("story", x, 0.9) for i in range(8)}
     relatives["c"] = ("copy", y, 0.7)
     assert lent(relatives) == [(y, "copy_group", 0.56)]
+
+
+def test_a_story_pair_inside_the_copy_group_lends_nothing():
+    # Story pairs may link two copies of one group that are no verified pair (groups change as
+    # copies arrive, story pairs do not); such a copy lends as a copy or not at all.
+    day = date(2025, 6, 2)
+    assert lent({"s": ("story", day, 0.9)}) == [(day, "story", 0.45)]
+    assert lent({"s": ("story", day, 0.9)}, copy_group={"s"}) == []
 
 
 def test_story_votes_are_not_summed_the_strongest_neighbour_counts():

@@ -135,3 +135,65 @@ def test_after_an_update_the_grain_is_checked_where_the_update_wrote(tmp_path):
     conn.execute("delete from intermediate.int_parts where doc_id = 'new'")
     with pytest.raises(RuntimeError, match="doc_id = 'old', part = 1"):
         check_grain(conn, model)  # a full build's check covers the whole table
+
+
+def test_an_update_keeps_a_snapshot_as_the_last_full_build_wrote_it(tmp_path):
+    path = tmp_path / "intermediate" / "int_totals.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per build.\n-- Why: a test.\n-- @snapshot: kept between full builds\n"
+        "-- @grain none: one row\nselect count(*) as documents from intermediate.scope\n"
+    )
+    model = parse_model(path, "intermediate")
+    assert model.snapshot
+    conn = duckdb.connect()
+    conn.execute("create schema intermediate")
+    conn.execute("create table intermediate.scope as select 'one' as doc_id")
+    assert build_models(conn, [model]) == {"intermediate.int_totals": 1}
+    conn.execute("insert into intermediate.scope values ('two')")
+    build_models(conn, [model], incremental=True)
+    assert conn.execute("select documents from intermediate.int_totals").fetchall() == [(1,)]
+    build_models(conn, [model])  # a full build writes it anew
+    assert conn.execute("select documents from intermediate.int_totals").fetchall() == [(2,)]
+
+
+def test_a_snapshot_declaration_says_why(tmp_path):
+    path = tmp_path / "int_totals.sql"
+    path.write_text("-- One row.\n-- @snapshot\nselect 1 as one\n")
+    with pytest.raises(ValueError, match="@snapshot: <why>"):
+        parse_model(path, "intermediate")
+
+
+def test_a_changes_model_records_the_keys_whose_rows_a_build_changed(tmp_path):
+    folder = tmp_path / "intermediate"
+    folder.mkdir()
+    (folder / "int_groups.sql").write_text(
+        "-- One row per document and its group.\n-- Why: a test.\n-- @grain doc_id\n"
+        "-- @changes doc_id\nselect doc_id, min(doc_id) over (partition by grp) as grp"
+        " from raw.links\n"
+    )
+    (folder / "int_later.sql").write_text(
+        "-- One row per changed document.\n-- Why: a test.\n-- @grain doc_id\n"
+        "select doc_id from build.changed_int_groups\n"
+    )
+    models = load_models(tmp_path)
+    # build.changed_int_groups is written by int_groups' build: it is read after it.
+    assert [m.table for m in models] == ["intermediate.int_groups", "intermediate.int_later"]
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute(
+        "create table raw.links as"
+        " select * from (values ('a', 1), ('b', 1), ('c', 2), ('d', 3)) t(doc_id, grp)"
+    )
+    changed = "select doc_id from intermediate.int_later order by 1"
+    build_models(conn, models)
+    assert conn.execute(changed).fetchall() == [("a",), ("b",), ("c",), ("d",)]
+    # 'aa' arrives in c's group (named after its smallest member), and 'b' leaves a's: aa, b
+    # and c changed, a and d did not.
+    conn.execute("update raw.links set grp = 4 where doc_id = 'b'")
+    conn.execute("insert into raw.links values ('aa', 2)")
+    build_models(conn, models, incremental=True)
+    assert conn.execute(changed).fetchall() == [("aa",), ("b",), ("c",)]
+    assert not conn.execute(
+        "select * from duckdb_tables() where table_name = 'previous_rows'"
+    ).fetchall()

@@ -1,5 +1,6 @@
 """Stories: independent articles about one event grouped; copies never split across stories."""
 
+import math
 from datetime import date
 
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
@@ -58,14 +59,26 @@ def test_the_same_names_weeks_apart_are_different_stories():
     assert query(conn, "select count(distinct story_id) as n from articles")[0]["n"] == 2
 
 
-def story_pairs_of(names_by_article: dict[str, dict[str, int]]) -> list[dict]:
-    """int_story_pairs on its own, for articles given as {name: articles mentioning it}, every
-    name weighing 1; each article is its own copy group and undated."""
+def story_pairs_of(
+    names_by_article: dict[str, dict[str, int]],
+    copies: tuple[tuple[str, str], ...] = (),
+    in_scope: str | None = None,
+) -> list[dict]:
+    """int_story_pairs on its own, for undated articles given as {name: articles mentioning it},
+    every name weighing 1, with the verified copy pairs `copies`; `in_scope` names the articles an
+    update computes (all of them when None)."""
     # Hex ids whose first 16 digits (the doc_key) fit a signed 64-bit integer.
     doc_ids = {article: "0" + article * 63 for article in names_by_article}
+    scope = {}
+    if in_scope is not None:
+        scope["intermediate.int_changed_documents"] = [
+            {"doc_id": doc_ids[article], "doc_key": int(doc_ids[article][:16], 16)}
+            for article in in_scope
+        ]
     return run_model(
         "intermediate.int_story_pairs",
         {
+            **scope,
             "intermediate.int_story_terms": [
                 {"doc_id": doc_ids[article], "term": name, "weight": 1.0, "documents_with_term": df}
                 for article, names in names_by_article.items()
@@ -76,9 +89,10 @@ def story_pairs_of(names_by_article: dict[str, dict[str, int]]) -> list[dict]:
             ],
             # No article here is dated (the one row types the table).
             "intermediate.int_own_dates": [{"doc_id": "f" * 64, "own_date": date(2025, 6, 2)}],
-            "intermediate.int_copy_groups": [
-                {"doc_id": doc_id, "copy_group_doc_id": doc_id} for doc_id in doc_ids.values()
-            ],
+            "intermediate.int_copy_pairs": [
+                {"doc_a": doc_ids[a], "doc_b": doc_ids[b]} for a, b in copies
+            ]
+            or [{"doc_a": "x", "doc_b": "y"}],
         },
     )
 
@@ -157,3 +171,73 @@ def test_a_story_linked_around_one_centre_is_one_story_within_three_days():
     stories = stories_of(dates, [("a", "b"), ("a", "c"), ("a", "d"), ("a", "e")])
     # e lies 7 days after the centre a: it stands alone.
     assert sorted(stories.values(), key=min) == [{"a", "b", "c", "d"}, {"e"}]
+
+
+SAME_EVENT = {"umerov": 3, "medinsky": 2, "ciragan": 2, "hakan": 2}
+
+
+def test_verified_copies_are_no_story_pair():
+    pairs = story_pairs_of({"a": SAME_EVENT, "b": SAME_EVENT}, copies=(("a", "b"),))
+    assert pairs == []
+    assert len(story_pairs_of({"a": SAME_EVENT, "b": SAME_EVENT})) == 1
+
+
+def test_an_update_pairs_the_articles_it_computes_against_every_article():
+    articles = {"a": SAME_EVENT, "b": SAME_EVENT, "c": SAME_EVENT}
+    pairs = story_pairs_of(articles, in_scope="c")
+    assert sorted((p["doc_a"][1], p["doc_b"][1]) for p in pairs) == [("a", "c"), ("b", "c")]
+    # Both in scope: each pair once.
+    assert len(story_pairs_of(articles, in_scope="bc")) == 3
+
+
+def test_names_new_since_the_snapshot_pair_a_nights_articles():
+    # Two new articles on an event whose names the last full build never saw (df 1 each).
+    fresh = {"zorvath": 1, "kelmira": 1, "ostrava": 1, "pellin": 1}
+    assert len(story_pairs_of({"a": fresh, "b": fresh}, in_scope="ab")) == 1
+
+
+def story_terms_of(names: dict[str, dict[str, int]], idf: dict[str, int], documents: int):
+    """int_story_terms for articles given as {name: mentions}, under a snapshot of `documents`
+    articles where `idf` maps a name to the articles mentioning it."""
+    return {
+        (row["doc_id"], row["term"]): (row["weight"], row["documents_with_term"])
+        for row in run_model(
+            "intermediate.int_story_terms",
+            {
+                "intermediate.int_story_names": [
+                    {"doc_id": doc, "term": term, "term_frequency": tf}
+                    for doc, terms in names.items()
+                    for term, tf in terms.items()
+                ],
+                "intermediate.int_story_idf": [
+                    {"term": term, "documents_with_term": df, "documents": documents}
+                    for term, df in idf.items()
+                ],
+            },
+        )
+    }
+
+
+def test_story_terms_weigh_names_by_the_snapshot_and_new_names_as_the_rarest():
+    terms = story_terms_of({"a": {"tusk": 2, "zorvath": 1}}, {"tusk": 9}, documents=5000)
+    assert terms == {
+        ("a", "tusk"): (round(2 * math.log(1 + 5000 / 9), 4), 9),
+        ("a", "zorvath"): (round(math.log(1 + 5000 / 1), 4), 1),
+    }
+
+
+def test_the_idf_snapshot_counts_articles_naming_anything_at_least_1000():
+    rows = run_model(
+        "intermediate.int_story_idf",
+        {
+            "intermediate.int_story_names": [
+                {"doc_id": doc, "term": term, "term_frequency": 1}
+                for doc, terms in {"a": ["tusk", "merz"], "b": ["tusk"]}.items()
+                for term in terms
+            ]
+        },
+    )
+    assert sorted((r["term"], r["documents_with_term"], r["documents"]) for r in rows) == [
+        ("merz", 1, 1000),
+        ("tusk", 2, 1000),
+    ]

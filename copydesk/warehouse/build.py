@@ -16,12 +16,21 @@ from copydesk.warehouse.connection import (
     sql_literal,
     table_exists,
 )
-from copydesk.warehouse.models import BUILD_SCHEMA, NEW_DOCUMENTS, Model, load_models
+from copydesk.warehouse.models import (
+    BUILD_SCHEMA,
+    NEW_DOCUMENTS,
+    Model,
+    changed_table,
+    load_models,
+)
 from copydesk.warehouse.runs import RUNS_SCHEMA
 
 # What the publish gate compares: each table's rows as the build reported them, as found now, and
 # as the published generation holds them (expectations/table_counts.json).
 TABLE_COUNTS = f"{BUILD_SCHEMA}.table_counts"
+# A `@changes` model's table before an update rebuilds it (in the model's schema: a rename cannot
+# move a table), while its changes are recorded; then dropped.
+PREVIOUS_SUFFIX_TABLE = "previous_rows"
 # Marts that may lose rows on a night that lost nothing: one article can bridge two stories or
 # copy groups into one, and a new copy can change which dates and outlets are evidence. The marts
 # of one row per input (articles, fragments, quarantine, inputs) have no such excuse.
@@ -41,9 +50,10 @@ def build_models(
 
     With `incremental`, the connection holds the previous generation's tables and
     build.new_documents the documents this build adds: a model declared `@incremental` whose
-    table exists replaces only the rows of the documents its scope names; the others rebuild whole.
-    A table in `precomputed` takes its rows from that select instead of its model's (the
-    per-partition prefix's Parquet, copydesk/warehouse/partitions.py).
+    table exists replaces only the rows of the documents its scope names, a `@snapshot` model's
+    table is kept as the last full build wrote it, and the others rebuild whole. A table in
+    `precomputed` takes its rows from that select instead of its model's (the per-partition
+    prefix's Parquet, copydesk/warehouse/partitions.py).
     """
     prepare_connection(conn)
     counts = {}
@@ -52,8 +62,16 @@ def build_models(
         declared = model.incremental
         select = (precomputed or {}).get(model.table, model.sql)
         update = incremental and declared is not None and table_exists(conn, model.table)
+        kept = incremental and model.snapshot and table_exists(conn, model.table)
+        previous = incremental and model.changes is not None and table_exists(conn, model.table)
+        if previous:
+            # Renamed, not copied: a copy of int_copy_groups doubled its cost at 110k rows.
+            conn.execute(f"drop table if exists {model.schema}.{PREVIOUS_SUFFIX_TABLE}")
+            conn.execute(f"alter table {model.table} rename to {PREVIOUS_SUFFIX_TABLE}")
         try:
-            if update and declared is not None:
+            if kept:
+                pass  # a snapshot: the last full build's rows stand until the next one
+            elif update and declared is not None:
                 # Most of a night's scope is new documents, which have no rows yet: a delete
                 # would scan the whole table's keys for nothing (int_shingles: 200M rows at 1M).
                 earlier = f"select count(*) from ({declared.earlier_documents_sql()})"  # noqa: S608
@@ -68,14 +86,42 @@ def build_models(
             raise RuntimeError(
                 f"model {model.table} ({model.path.name}) failed: {error}"
             ) from error
+        if model.changes is not None:
+            kept_rows = f"{model.schema}.{PREVIOUS_SUFFIX_TABLE}" if previous else None
+            record_changes(conn, model, kept_rows)
         rewritten = declared.in_scope_condition() if update and declared is not None else None
-        check_grain(conn, model, rewritten)
-        if not update:
+        if not kept:
+            check_grain(conn, model, rewritten)
+        if not (update or kept):
             comment_model(conn, model)
         # Table names come from our own sql/ file names, never from data.
         count_sql = f"select count(*) from {model.table}"  # noqa: S608
         counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
     return counts
+
+
+def record_changes(conn: duckdb.DuckDBPyConnection, model: Model, previous: str | None) -> None:
+    """build.changed_<name>: the keys (`-- @changes <column>`) of the rows the model's build
+    added, removed or altered against the `previous` rows (every key when None), which it drops."""
+    key = quote_identifier(model.changes or "")
+    # Names come from our own sql/ files, never from data.
+    if previous is None:
+        source = f"select {key} from {model.table}"  # noqa: S608
+    else:
+        # Joined on the key, whole rows compared: half the CPU of two `except all` at 110k rows.
+        # A key of several rows compares each with each, so it may count as changed when it did
+        # not, never the other way.
+        source = (
+            f"select coalesce(new.{key}, old.{key}) as {key}"  # noqa: S608
+            f" from {model.table} as new full join {previous} as old on old.{key} = new.{key}"
+            " where new is distinct from old"
+        )
+    conn.execute(f"create schema if not exists {BUILD_SCHEMA}")
+    conn.execute(
+        f"create or replace table {changed_table(model.name)} as select distinct * from ({source})"  # noqa: S608
+    )
+    if previous is not None:
+        conn.execute(f"drop table {previous}")
 
 
 def check_grain(

@@ -104,6 +104,49 @@ def grain_declaration(sql: str, path: Path) -> tuple[str, ...] | None:
     return None
 
 
+SNAPSHOT_DECLARATION = re.compile(r"^--\s*@snapshot:\s*\S.*$")
+
+
+def snapshot_declaration(sql: str, path: Path) -> bool:
+    """Whether the model's header says `-- @snapshot: <why>`: a full build writes its table, and
+    an update keeps it as that full build left it."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@snapshot" not in stripped:
+            continue
+        if not SNAPSHOT_DECLARATION.match(stripped):
+            raise ValueError(f"{path}: write `-- @snapshot: <why>`, found {stripped!r}")
+        return True
+    return False
+
+
+CHANGES_DECLARATION = re.compile(r"^--\s*@changes\s+(?P<column>\w+)\s*$")
+
+
+def changes_declaration(sql: str, path: Path) -> str | None:
+    """The key column of the model's `-- @changes <column>` header line: the build records in
+    build.changed_<table name> each key whose rows it added, removed or altered (every key in a
+    full build), for a model rebuilt whole that later models update by."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@changes" not in stripped:
+            continue
+        match = CHANGES_DECLARATION.match(stripped)
+        if not match:
+            raise ValueError(f"{path}: write `-- @changes <key column>`, found {stripped!r}")
+        return match["column"]
+    return None
+
+
+def changed_table(name: str) -> str:
+    """Where a build records the keys of a `@changes` model's rows that it changed."""
+    return f"{BUILD_SCHEMA}.changed_{name}"
+
+
 @dataclass(frozen=True)
 class Model:
     """One .sql file: a select whose result becomes the table named like the file."""
@@ -119,6 +162,10 @@ class Model:
     # The columns that identify a row (`-- @grain ...`): () for a model whose rows have no key,
     # None for one that declares nothing.
     grain: tuple[str, ...] | None = None
+    # Written by full builds only (`-- @snapshot: ...`): an update keeps the table as it is.
+    snapshot: bool = False
+    # The key column whose changed values a build records (`-- @changes ...`), or None.
+    changes: str | None = None
 
     @property
     def schema(self) -> str:
@@ -174,6 +221,8 @@ def parse_model(path: Path, layer: str) -> Model:
         depends_on=frozenset(references),
         incremental=incremental_declaration(sql, path),
         grain=grain_declaration(sql, path),
+        snapshot=snapshot_declaration(sql, path),
+        changes=changes_declaration(sql, path),
     )
 
 
@@ -188,6 +237,8 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
             if model.table in models:
                 raise ValueError(f"{path}: {models[model.table].path} builds {model.table} too")
             models[model.table] = model
+    # build.changed_<name> is written by the build of the model named <name>: read after it.
+    recorders = {changed_table(m.name): t for t, m in models.items() if m.changes is not None}
     graph = {}
     for table, model in models.items():
         unknown = {
@@ -197,5 +248,7 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
         }
         if unknown:
             raise ValueError(f"{model.path}: reads tables no model builds: {sorted(unknown)}")
-        graph[table] = {ref for ref in model.depends_on if ref in models}
+        graph[table] = {ref for ref in model.depends_on if ref in models} | {
+            recorders[ref] for ref in model.depends_on if ref in recorders
+        }
     return [models[table] for table in TopologicalSorter(graph).static_order()]

@@ -1,6 +1,7 @@
 -- One row per article: exactly one per accepted document.
 -- Why: this is the table users query: the cleaned body, the normalized date with its source and
 -- confidence, the outlet, the wire agency and the copy group and story the article belongs to.
+-- @incremental doc_id = intermediate.int_touched_documents.doc_id
 -- @grain article_id
 with articles as (
     select
@@ -54,6 +55,8 @@ with articles as (
     join intermediate.int_credited_agencies as credited
         using (doc_id)
     where documents.doc_id not in (select doc_id from intermediate.int_rejected_documents)
+        -- whole copy groups, so the wire agency below sees every member's
+        and documents.doc_id in (select doc_id from intermediate.int_touched_documents)
 )
 
 select

@@ -3,6 +3,7 @@
 -- write-through with a new lede, a story quoting wire paragraphs) must not join two groups: a
 -- group is a star of copy pairs, named after its smallest doc_id, built in passes as int_stories.
 -- @grain doc_id
+-- @changes doc_id
 with recursive edges as (
     select
         doc_a as node,

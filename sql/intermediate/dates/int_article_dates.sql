@@ -2,6 +2,7 @@
 -- Why: articles carries one date per article; this turns the ranked evidence into that date and a
 -- date_source a user can filter on (e.g. every repaired inversion).
 -- @grain doc_id
+-- @changes doc_id
 with chosen as (
     select
         doc_id,

@@ -34,7 +34,13 @@ with relatives as (
             doc_a
         from intermediate.int_story_pairs
     ) as pairs
+    join intermediate.int_copy_groups as own_group
+        on own_group.doc_id = pairs.doc_id
+    join intermediate.int_copy_groups as relative_group
+        on relative_group.doc_id = pairs.relative_doc_id
     where pairs.doc_id not in (select doc_id from intermediate.int_own_dates)
+        -- a story pair inside one copy group links copies, which lend as copies or not at all
+        and own_group.copy_group_doc_id <> relative_group.copy_group_doc_id
 ),
 
 lent_dates as (

@@ -4,6 +4,7 @@
 -- articles over three years): a story is a centre copy group and groups linked to it directly,
 -- within story_days() of its earliest date, so no pair bridges two events and none spans a week.
 -- @grain doc_id
+-- @changes doc_id
 with recursive group_dates as (
     select
         groups.copy_group_doc_id as node,

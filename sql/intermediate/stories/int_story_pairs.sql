@@ -1,7 +1,9 @@
--- One row per pair of articles, not copies of each other, that report the same event: with the
--- cosine similarity of their distinctive words.
+-- One row per pair of articles, not verified copies of each other, that report the same event:
+-- with the cosine similarity of their distinctive words.
 -- Why: "which outlets covered this story" needs independent articles grouped, not only copies.
--- Candidates share at least 4 names; dated articles must be at most 3 days apart.
+-- Candidates share at least 4 names; dated articles must be at most 3 days apart. A pair depends
+-- on its two articles alone, so an update pairs those it computes against the whole warehouse.
+-- @incremental doc_a, doc_b = intermediate.int_changed_documents.doc_id
 -- @grain doc_a, doc_b
 with norms as (
     select
@@ -13,20 +15,21 @@ with norms as (
 
 candidate_terms as materialized (
     -- A name in hundreds of articles ("Trump") finds no story, only a quadratic join (a cap of
-    -- 2,000 let a synthetic night of 100k articles run the join past 20 GB); a name in one article
-    -- pairs it with nothing; an article with fewer than 4 such names pairs with nothing either.
-    -- Each name is ranked within its article from the most widespread down (ties by name), for
-    -- the prefix filter below.
+    -- 2,000 let a synthetic night of 100k articles run the join past 20 GB); an article with
+    -- fewer than 4 other names pairs with nothing. Names in one article at the last full build
+    -- stay: new since, they may pair a night's articles. Each name is ranked within its article
+    -- from the most widespread down (ties by name), for the prefix filter below.
     select
         doc_key(doc_id) as doc_key,
         term,
         weight,
+        doc_id in (select doc_id from intermediate.int_changed_documents) as in_scope,
         row_number() over (
             partition by doc_id
             order by documents_with_term desc, term desc
         ) as widespread_rank
     from intermediate.int_story_terms
-    where documents_with_term between 2 and 500
+    where documents_with_term <= 500
     qualify count(*) over (partition by doc_id) >= 4
 ),
 
@@ -38,19 +41,23 @@ rare_terms as (
     -- 0.5M pairs left to verify instead of a quarter of a billion to count (40 s -> 13 s).
     select
         doc_key,
-        term
+        term,
+        in_scope
     from candidate_terms
     where widespread_rank > 2
 ),
 
 candidates as (
+    -- Pairs with an article this build computes (every article in a full build), each once.
     select
-        left_side.doc_key as key_a,
-        right_side.doc_key as key_b
-    from rare_terms as left_side
-    join rare_terms as right_side
-        on right_side.term = left_side.term
-        and right_side.doc_key > left_side.doc_key
+        least(own.doc_key, other.doc_key) as key_a,
+        greatest(own.doc_key, other.doc_key) as key_b
+    from rare_terms as own
+    join rare_terms as other
+        on other.term = own.term
+        and other.doc_key <> own.doc_key
+        and (not other.in_scope or other.doc_key > own.doc_key)
+    where own.in_scope
     group by all
     having count(*) >= 2
 ),
@@ -99,10 +106,10 @@ left join intermediate.int_own_dates as date_a
     on date_a.doc_id = shared_documents.doc_a
 left join intermediate.int_own_dates as date_b
     on date_b.doc_id = shared_documents.doc_b
-join intermediate.int_copy_groups as group_a
-    on group_a.doc_id = shared_documents.doc_a
-join intermediate.int_copy_groups as group_b
-    on group_b.doc_id = shared_documents.doc_b
+-- Verified copies are copies, not story pairs. Copies of one group that are not a verified pair
+-- stay: groups change as copies arrive, pairs must not (int_stories and int_lent_dates skip them).
+anti join intermediate.int_copy_pairs as copies
+    on copies.doc_a = shared_documents.doc_a
+    and copies.doc_b = shared_documents.doc_b
 where shared_documents.dot_product / (norm_a.norm * norm_b.norm) >= 0.3
-    and group_a.copy_group_doc_id <> group_b.copy_group_doc_id
     and coalesce(abs(date_diff('day', date_a.own_date, date_b.own_date)) <= story_days(), true)

@@ -1,8 +1,8 @@
 -- One row per (article, name it mentions: a capitalized word inside a sentence) with its tf-idf
 -- weight, for the article's 40 heaviest names.
 -- Why: articles about one event name the same people and places even when their wording differs.
--- The idf assumes at least 1,000 articles, so a small night of one story (the seeds) does not make
--- its own names look common.
+-- Weighed by the last full build's idf (int_story_idf); a name new since counts as in one article.
+-- @incremental doc_id = intermediate.int_changed_documents.doc_id
 -- @grain doc_id, term
 with term_counts as (
     select
@@ -10,31 +10,32 @@ with term_counts as (
         term,
         term_frequency
     from intermediate.int_story_names
+    where doc_id in (select doc_id from intermediate.int_changed_documents)
 ),
 
 total as (
     select
-        count(distinct doc_id) as documents
-    from term_counts
+        coalesce(any_value(documents), 1000) as documents
+    from intermediate.int_story_idf
 ),
 
-document_frequency as (
+frequency as (
     select
+        term_counts.doc_id,
         term_counts.term,
-        count(*) as documents_with_term,
-        greatest(any_value(total.documents), 1000) as documents
-    from term_counts,
-        total
-    group by term_counts.term
+        term_counts.term_frequency,
+        coalesce(idf.documents_with_term, 1) as documents_with_term,
+        total.documents
+    from term_counts
+    left join intermediate.int_story_idf as idf
+        using (term)
+    cross join total
 )
 
 select
-    term_counts.doc_id, -- the article
-    term_counts.term, -- a name it mentions, lowercased
-    round(term_counts.term_frequency * ln(1 + frequency.documents / frequency.documents_with_term), 4)
-        as weight, -- tf-idf: often here, rare elsewhere
-    frequency.documents_with_term -- how many articles mention it
-from term_counts
-join document_frequency as frequency
-    using (term)
-qualify row_number() over (partition by term_counts.doc_id order by weight desc, term asc) <= 40
+    doc_id, -- the article
+    term, -- a name it mentions, lowercased
+    round(term_frequency * ln(1 + documents / documents_with_term), 4) as weight, -- tf-idf: often here, rare elsewhere (the idf of the last full build)
+    documents_with_term -- how many articles mentioned it at the last full build (1 for a name new since)
+from frequency
+qualify row_number() over (partition by doc_id order by weight desc, term asc) <= 40
