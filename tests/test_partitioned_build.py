@@ -64,8 +64,8 @@ def test_a_new_per_document_model_joins_the_prefix_and_one_after_teasers_does_no
     shutil.copytree(SQL_DIR, sql)
     header = "-- One row per {row}.\n-- Why: a test.\n-- @incremental doc_id = {scope}.doc_id\n"
     header += "-- @grain doc_id\n"
-    words = header.format(row="document's word count", scope="build.new_documents")
-    (sql / "intermediate" / "int_document_words.sql").write_text(
+    words = header.format(row="document's length", scope="build.new_documents")
+    (sql / "intermediate" / "int_document_lengths.sql").write_text(
         words + "select doc_id, length(text) as chars from staging.stg_documents\n"
         "where doc_id in (select doc_id from build.new_documents)\n"
     )
@@ -80,7 +80,7 @@ def test_a_new_per_document_model_joins_the_prefix_and_one_after_teasers_does_no
         "where doc_id in (select doc_id from intermediate.int_changed_documents)\n"
     )
     _, prefix = split_prefix(load_models(sql))
-    assert "intermediate.int_document_words" in tables_of(prefix)
+    assert "intermediate.int_document_lengths" in tables_of(prefix)
     assert "intermediate.int_teased" not in tables_of(prefix)
     assert "intermediate.int_changed_words" not in tables_of(prefix)
 
