@@ -37,79 +37,17 @@ excerpt_candidates as (
         and shared_shingles >= 40
 ),
 
-excerpt_words as (
-    -- The bodies' words as int_document_words split them, not split again here.
-    select
-        doc_key,
-        word_list(word_text) as word_list
-    from intermediate.int_document_words
-    where doc_key in (
-        select key_a from excerpt_candidates
-        union
-        select key_b from excerpt_candidates
-    )
-),
-
-excerpt_hashes as (
-    select
-        doc_key,
-        shingle_hashes(word_list) as ordered_hashes
-    from excerpt_words
-),
-
-positioned as (
-    -- Each shingle at its position in the body, and the body's length in shingles.
-    select
-        excerpt_hashes.doc_key,
-        positions.shingle,
-        positions.shingle_position,
-        len(excerpt_hashes.ordered_hashes) as shingle_count
-    from excerpt_hashes,
-        unnest(excerpt_hashes.ordered_hashes) with ordinality as positions (shingle, shingle_position)
-),
-
-shared_positions as (
-    -- The positions on each side whose shingle the other side has too.
-    select
-        candidates.key_a,
-        candidates.key_b,
-        sides.side,
-        own.shingle_position,
-        own.shingle_count
-    from excerpt_candidates as candidates
-    cross join (values ('a'), ('b')) as sides (side)
-    join positioned as own
-        on own.doc_key = if(sides.side = 'a', candidates.key_a, candidates.key_b)
-    semi join positioned as other
-        on other.doc_key = if(sides.side = 'a', candidates.key_b, candidates.key_a)
-        and other.shingle = own.shingle
-),
-
-runs as (
-    -- Unbroken runs of shared positions (gaps and islands).
-    select
-        key_a,
-        key_b,
-        side,
-        any_value(shingle_count) as shingle_count,
-        min(shingle_position) as run_start,
-        max(shingle_position) as run_end,
-        count(*) as run_length
-    from (
-        select
-            *,
-            shingle_position
-            - row_number() over (partition by key_a, key_b, side order by shingle_position) as island
-        from shared_positions
-    ) as islands
-    group by key_a, key_b, side, island
-),
-
 longest_runs as (
+    -- Each side's longest run of shingles the two share (int_shared_runs).
     select
-        *
-    from runs
-    qualify row_number() over (partition by key_a, key_b, side order by run_length desc, run_start asc) = 1
+        runs.*
+    from intermediate.int_shared_runs as runs
+    semi join excerpt_candidates as candidates
+        on candidates.key_a = runs.key_a
+        and candidates.key_b = runs.key_b
+    qualify row_number() over (
+        partition by runs.key_a, runs.key_b, runs.side order by runs.run_length desc, runs.run_start asc
+    ) = 1
 ),
 
 frame_pairs as (

@@ -17,76 +17,31 @@ with pair_overlaps as (
         or key_b in (select doc_key from intermediate.int_changed_documents)
     )
         and shared_shingles >= 40
-        and shared_shingles >= 0.1 * least(size_a, size_b)
+        and shared_shingles / least(size_a, size_b) >= 0.1
 ),
 
-frame_words as (
-    -- The bodies' words as int_document_words split them, not split again here.
+pair_runs as (
+    -- Where the two share: each side's runs of shared shingles (int_shared_runs).
     select
-        doc_key,
-        word_list(word_text) as word_list
-    from intermediate.int_document_words
-    where doc_key in (
-        select key_a from pair_overlaps
-        union
-        select key_b from pair_overlaps
-    )
-),
-
-frame_hashes as (
-    select
-        doc_key,
-        shingle_hashes(word_list) as ordered_hashes
-    from frame_words
-),
-
-positioned as (
-    -- Each shingle at its position in the body, and the body's length in shingles.
-    select
-        frame_hashes.doc_key,
-        positions.shingle,
-        positions.shingle_position,
-        len(frame_hashes.ordered_hashes) as shingle_count
-    from frame_hashes,
-        unnest(frame_hashes.ordered_hashes) with ordinality as positions (shingle, shingle_position)
-),
-
-shared_positions as (
-    -- The positions on each side whose shingle the other side has too.
-    select
-        pairs.key_a,
-        pairs.key_b,
-        sides.side,
-        own.shingle_position,
-        own.shingle_count
-    from pair_overlaps as pairs
-    cross join (values ('a'), ('b')) as sides (side)
-    join positioned as own
-        on own.doc_key = if(sides.side = 'a', pairs.key_a, pairs.key_b)
-    semi join positioned as other
-        on other.doc_key = if(sides.side = 'a', pairs.key_b, pairs.key_a)
-        and other.shingle = own.shingle
+        runs.*
+    from intermediate.int_shared_runs as runs
+    semi join pair_overlaps as pairs
+        on pairs.key_a = runs.key_a
+        and pairs.key_b = runs.key_b
 ),
 
 long_runs as (
-    -- Unbroken runs of at least 8 shared positions (gaps and islands): a stray shared phrase
-    -- ("according to the u s") inside two different articles is no part of a frame.
+    -- The runs of at least 8 shingles: a stray shared phrase ("according to the u s") inside two
+    -- different articles is no part of a frame.
     select
         key_a,
         key_b,
         side,
-        any_value(shingle_count) as shingle_count,
-        min(shingle_position) as run_start,
-        max(shingle_position) as run_end
-    from (
-        select
-            *,
-            shingle_position
-            - row_number() over (partition by key_a, key_b, side order by shingle_position) as island
-        from shared_positions
-    ) as islands
-    group by key_a, key_b, side, island
-    having count(*) >= 8
+        shingle_count,
+        run_start,
+        run_end
+    from pair_runs
+    where run_length >= 8
 ),
 
 gaps as (
@@ -137,7 +92,7 @@ head_blocks as (
 
 sides as (
     -- Per side: the longest gap and the shared positions before and after it; the head block and
-    -- the shared positions after it.
+    -- the shared positions after it (each run's part past a position, summed).
     select
         heads.key_a,
         heads.key_b,
@@ -145,14 +100,26 @@ sides as (
         heads.shingle_count,
         heads.head_start,
         heads.shingle_count - heads.head_end as after_head,
-        count(*) filter (where shared.shingle_position > heads.head_end) as shared_after_head,
+        sum(greatest(shared.run_end - greatest(shared.run_start, heads.head_end + 1) + 1, 0))
+            as shared_after_head,
         coalesce(any_value(longest.longest_gap), 0) as longest_gap,
-        count(*) filter (where shared.shingle_position < longest.gap_start) as shared_before_gap,
-        count(*) filter (
-            where shared.shingle_position >= longest.gap_start + longest.longest_gap
-        ) as shared_after_gap
+        -- No longest gap: nothing before or after it (least and greatest skip nulls).
+        coalesce(sum(
+            case
+                when longest.gap_start is not null
+                    then greatest(least(shared.run_end, longest.gap_start - 1) - shared.run_start + 1, 0)
+            end
+        ), 0) as shared_before_gap,
+        coalesce(sum(
+            case
+                when longest.gap_start is not null
+                    then greatest(
+                        shared.run_end - greatest(shared.run_start, longest.gap_start + longest.longest_gap) + 1, 0
+                    )
+            end
+        ), 0) as shared_after_gap
     from head_blocks as heads
-    join shared_positions as shared
+    join pair_runs as shared
         on shared.key_a = heads.key_a
         and shared.key_b = heads.key_b
         and shared.side = heads.side
