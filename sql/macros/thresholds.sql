@@ -33,3 +33,9 @@ create or replace temp macro story_days() as 3;
 -- must be linked to: a group or story linked to a centre by one pair only, while the centre's
 -- other members link to each other, is a bridge to another group (int_copy_groups, int_stories).
 create or replace temp macro star_share() as 1 / 3;
+
+-- A pair whose shared shingles are placed in both texts (int_shared_runs): 40 shared, one long
+-- run's worth, and a tenth of the shorter text. Two excerpts of one long text overlap by a seventh
+-- of the shorter (int_copy_pairs); a page frame big enough to matter shares a tenth (int_page_frames).
+create or replace temp macro is_placed_pair(shared_shingles, shorter_size) as
+    shared_shingles >= 40 and shared_shingles / shorter_size >= 0.1;

@@ -33,8 +33,7 @@ excerpt_candidates as (
         shared_shingles,
         containment
     from pair_overlaps
-    where containment >= 0.1
-        and shared_shingles >= 40
+    where is_placed_pair(shared_shingles, least(size_a, size_b))
 ),
 
 longest_runs as (

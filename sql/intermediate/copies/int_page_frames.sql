@@ -16,8 +16,7 @@ with pair_overlaps as (
         key_a in (select doc_key from intermediate.int_changed_documents)
         or key_b in (select doc_key from intermediate.int_changed_documents)
     )
-        and shared_shingles >= 40
-        and shared_shingles / least(size_a, size_b) >= 0.1
+        and is_placed_pair(shared_shingles, least(size_a, size_b))
 ),
 
 pair_runs as (

@@ -4,8 +4,8 @@
 -- @incremental key_a, key_b = intermediate.int_changed_documents.doc_key
 -- @grain key_a, key_b, side, run_start
 with placed_pairs as (
-    -- The pairs with a document this build computes that share enough to be placed: one long run
-    -- (40 shingles) and a tenth of the shorter text.
+    -- The pairs with a document this build computes that share enough to be placed
+    -- (is_placed_pair, sql/macros/thresholds.sql).
     select
         key_a,
         key_b
@@ -14,8 +14,7 @@ with placed_pairs as (
         key_a in (select doc_key from intermediate.int_changed_documents)
         or key_b in (select doc_key from intermediate.int_changed_documents)
     )
-        and shared_shingles >= 40
-        and shared_shingles / least(size_a, size_b) >= 0.1
+        and is_placed_pair(shared_shingles, least(size_a, size_b))
 ),
 
 pair_words as (
