@@ -95,7 +95,7 @@ def reference(tmp_path_factory):
     return root
 
 
-def test_a_night_with_nothing_new_publishes_nothing_and_is_quick(reference):
+def test_a_night_with_nothing_new_publishes_nothing(reference):
     data = reference / "data"
     published = data / "warehouse.duckdb"
     before = (published.read_bytes(), published.stat().st_ino)
@@ -106,7 +106,6 @@ def test_a_night_with_nothing_new_publishes_nothing_and_is_quick(reference):
     # read again (its quarantine row is known already).
     assert summary.ingest["files_unchanged"] == summary.ingest["files_listed"] - 1
     assert summary.ingest["files_duplicate"] == 1 and summary.ingest["quarantine_known"] == 1
-    assert (summary.ended_at - summary.started_at).total_seconds() < 5
     assert (published.read_bytes(), published.stat().st_ino) == before
     assert not (data / "warehouse.previous.duckdb").exists()
     # The copy of the published file started beside ingest was stopped and removed.
