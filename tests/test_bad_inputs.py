@@ -249,14 +249,12 @@ def test_a_50_mb_file_and_a_10_mb_line_are_read_in_bounded_memory(tmp_path):
     assert reasons[0].endswith("bytes is larger than one article (limit 16 MiB)")
 
 
-def test_twenty_thousand_tiny_files_in_reasonable_time(raw, lake):
+def test_twenty_thousand_tiny_files_all_reach_the_lake(raw, lake):
+    # How fast is bench/scale.py's to measure (2.5 s on 2 cores); this is that none is lost.
     for number in range(20_000):
         (raw / f"tiny-{number:05d}.txt").write_text(f"Tiny story number {number}.")
-    started = time.monotonic()
     report = ingest(raw, lake, "run-1")
-    elapsed = time.monotonic() - started
     assert report.reconciles() and report.files_accepted == 20_000
-    assert elapsed < 30, elapsed  # measured 2.5 s on 2 cores
     assert len(lake_rows(lake)) == 20_000
 
 
