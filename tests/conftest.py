@@ -184,3 +184,15 @@ def pytest_unconfigure(config):
     import gc
 
     gc.collect()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A local Dask cluster of two single-threaded worker processes (imported here only: most
+    tests never start one)."""
+    import distributed
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        yield cluster

@@ -6,7 +6,6 @@ import json
 import shutil
 from datetime import UTC, datetime
 
-import distributed
 import pytest
 
 import copydesk.ingest.batches
@@ -71,15 +70,6 @@ def sorted_rows(lake, kind):
     return sorted(
         tuple(sorted((k, repr(v)) for k, v in row.items())) for row in lake_rows(lake, kind)
     )
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A local Dask cluster of two single-threaded worker processes."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster:
-        yield cluster
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import distributed
 import duckdb
 import pytest
 
@@ -142,15 +141,6 @@ def differences(first: Path, second: Path) -> list[str]:
             found.append(f"{table}: {counts} rows, {extra} only on one side")
     assert len(tables_a) > 40
     return found
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A local Dask cluster of two single-threaded worker processes."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster:
-        yield cluster
 
 
 def test_per_partition_on_a_dask_cluster_builds_every_table_as_one_process_does(
