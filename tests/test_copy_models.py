@@ -383,3 +383,37 @@ def test_a_reprint_in_another_sites_heavy_frame_is_measured_without_either_frame
     assert pairs[0]["containment"] > 0.9
     kinds = query(conn, "select distinct frame_kind from intermediate.int_page_frames")
     assert [k["frame_kind"] for k in kinds] == ["split"]
+
+
+def test_a_reprint_is_a_copy_exactly_when_it_passes_without_its_pages_furniture():
+    # Three sites, each a 60-word header and footer around its stories (two per site: a frame).
+    # A site's page reprints the first 78 or 72 words of the first site's 200-word story: 74 or 68
+    # shared shingles, 0.23 or 0.22 of either page, 0.36 or 0.33 once each frame is left out (the
+    # second and third pages share 68 too).
+    frames = [(made_up_words(60, seed=30 + s), made_up_words(60, seed=40 + s)) for s in range(3)]
+    story = made_up_words(200, seed=50)
+    stories = [
+        story,
+        story[:78] + made_up_words(122, seed=51),
+        story[:72] + made_up_words(128, seed=52),
+    ]
+    pages = [
+        document(f" date 2025-06-02 {prose(head + words + foot)}")
+        for (head, foot), words in zip(frames, stories, strict=True)
+    ]
+    others = [
+        document(f" date 2025-06-02 {prose(head + made_up_words(200, seed=60 + s) + foot)}")
+        for s, (head, foot) in enumerate(frames)
+    ]
+    conn = build_warehouse(pages + others, until="intermediate.int_copy_groups")
+    pairs = query(conn, "select doc_a, doc_b, containment from intermediate.int_copy_pairs")
+    assert [sorted((p["doc_a"], p["doc_b"])) for p in pairs] == [
+        sorted((pages[0]["doc_id"], pages[1]["doc_id"]))
+    ]
+    assert 0.35 <= pairs[0]["containment"] < 0.4
+    overlaps = query(
+        conn,
+        "select shared_shingles / least(size_a, size_b) as containment"
+        " from intermediate.int_copy_overlaps where shared_shingles between 60 and 80",
+    )
+    assert len(overlaps) == 3 and max(o["containment"] for o in overlaps) < 0.3

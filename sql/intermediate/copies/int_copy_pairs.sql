@@ -59,19 +59,39 @@ frame_pairs as (
         or key_b in (select doc_key from intermediate.int_changed_documents)
 ),
 
+furniture_counts as (
+    -- Each framed page's furniture, whenever found: the most a pair can take off its size.
+    select
+        doc_key,
+        count(*) as furniture_count
+    from intermediate.int_page_furniture
+    group by doc_key
+),
+
 furnished_pairs as (
-    -- The pairs with a page in a frame, and when their second document arrived.
+    -- The pairs with a page in a frame that could pass the containment test below without their
+    -- furniture, and when their second document arrived. Leaving furniture out lowers the shared
+    -- count and each size by at most that page's furniture, so the shared count over the sizes
+    -- less all furniture bounds it; each other pair fails as it is. Every pair of a page with
+    -- furniture multiplied out by that furniture was most of a night of recombined articles.
     select
         pair_overlaps.key_a,
         pair_overlaps.key_b,
         greatest(document_a.ingested_at, document_b.ingested_at) as ingested_at
     from pair_overlaps
+    left join furniture_counts as furniture_a
+        on furniture_a.doc_key = pair_overlaps.key_a
+    left join furniture_counts as furniture_b
+        on furniture_b.doc_key = pair_overlaps.key_b
     join staging.stg_documents as document_a
         on document_a.doc_key = pair_overlaps.key_a
     join staging.stg_documents as document_b
         on document_b.doc_key = pair_overlaps.key_b
-    where pair_overlaps.key_a in (select doc_key from intermediate.int_page_furniture)
-        or pair_overlaps.key_b in (select doc_key from intermediate.int_page_furniture)
+    where (furniture_a.doc_key is not null or furniture_b.doc_key is not null)
+        and pair_overlaps.shared_shingles >= 0.35 * least(
+            pair_overlaps.size_a - coalesce(furniture_a.furniture_count, 0),
+            pair_overlaps.size_b - coalesce(furniture_b.furniture_count, 0)
+        )
 ),
 
 pair_furniture as (
