@@ -954,6 +954,70 @@ def test_an_undated_page_is_dated_by_its_byline_not_the_fetch_hour():
     assert date_of(page, fetched_at=fetched) == (date(2025, 5, 7), "page_date")
 
 
+def recent_page_dates(**fields) -> dict[str, tuple]:
+    """int_recent_page_dates over one staged document: evidence kind -> (date, detail)."""
+    row = {"doc_id": "d", "fetched_at": FETCHED, "standfirst": None, **fields}
+    rows = run_model(
+        "intermediate.int_recent_page_dates",
+        {
+            "staging.stg_documents": [row],
+            "staging.stg_date_priors": staged_priors(),
+            "staging.stg_date_words": staged_words(),
+        },
+    )
+    return {r["evidence_kind"]: (r["candidate_date"], r["detail"]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # FETCHED is Thursday 8 May 2025, 18:00 UTC.
+        ("Thursday 1:30PM", date(2025, 5, 8)),
+        ("Wednesday 11:15AM", date(2025, 5, 7)),
+        ("Friday 9:05 a.m.", date(2025, 5, 2)),
+        ("May 7, 10:42 PM", date(2025, 5, 7)),
+        ("Updated May 6 at 11:59 PM EST", date(2025, 5, 6)),
+        ("Published 7 May, 22:42", date(2025, 5, 7)),
+        ("mercredi à 10h42", date(2025, 5, 7)),
+        ("7 mai, 10h42", date(2025, 5, 7)),
+    ],
+)
+def test_a_byline_without_its_year_is_the_latest_such_day_in_the_week_before_the_fetch(
+    line, expected
+):
+    body = (
+        f"Home\nNews\nCouncil votes on the budget\n{line}\nThe council met to vote on the budget."
+    )
+    assert recent_page_dates(body_text=body) == {"page_recent": (expected, line)}
+
+
+@pytest.mark.parametrize(
+    ("body", "fetched_at"),
+    [
+        ("Thursday 1:30PM\nThe council met.", None),  # no fetch time: no week to place it in
+        ("April 20, 10:42 AM\nThe council met.", FETCHED),  # over a week before the fetch
+        # after the fetch: a year back, and a byline a year old writes its year
+        ("May 10, 10:42 AM\nThe council met.", FETCHED),
+        ("May 7, 2025 10:42 PM\nThe council met.", FETCHED),  # a full date: int_stated_dates
+        ("The council will meet again on Friday at 10:30 to vote on the new budget.", FETCHED),
+        ("Kickoff: Sunday 1:00 PM, channel 4, on the stadium screens and radio", FETCHED),
+    ],
+)
+def test_a_sentence_a_full_date_or_a_day_out_of_the_week_is_no_recent_byline(body, fetched_at):
+    assert recent_page_dates(body_text=body, fetched_at=fetched_at) == {}
+
+
+def test_an_undated_page_is_dated_by_its_weekday_byline_not_the_fetch_hour():
+    page = (
+        "Council votes on the budget - Example News\nHome\nWorld\nCouncil votes on the budget\n"
+        "Wednesday 9:40PM\n"
+        "The council approved the budget after a long debate in the town hall.\n"
+        "Related\nThursday 10:55AM\nThursday 10:52AM\n"
+    )
+    fetched = datetime(2025, 5, 8, 20, tzinfo=UTC)
+    assert date_of(page, fetched_at=fetched) == (date(2025, 5, 7), "page_recent")
+
+
 # --- Weekdays and month-days in other languages (int_date_mentions) ----------------------------
 
 

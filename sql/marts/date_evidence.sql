@@ -5,7 +5,7 @@
 select
     left(evidence.doc_id, 16) as article_id, -- the article (articles.article_id)
     evidence.candidate_date, -- a candidate publication date
-    evidence.evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, metadata, dateline, night, fetched_at, fetched_night, weekdays, copy_group or story
+    evidence.evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, page_recent, metadata, dateline, night, fetched_at, fetched_night, weekdays, copy_group or story
     evidence.weight, -- prior weight of this piece of evidence
     evidence.detail, -- the evidence as written
     evidence.date_score, -- the candidate date's total score

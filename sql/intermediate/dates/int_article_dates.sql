@@ -42,7 +42,7 @@ select
             then 'header_inverted'
         when list_contains(chosen.kinds, 'header_swapped') then 'header_impossible_swapped'
         else chosen.kinds[1]
-    end as date_source, -- header, header_ambiguous, header_inverted, url, url_timestamp, page_date, metadata, dateline, header_month, copy_group, story, fetched_at or none
+    end as date_source, -- header, header_ambiguous, header_inverted, url, url_timestamp, page_date, page_recent, metadata, dateline, header_month, copy_group, story, fetched_at or none
     case
         when chosen.published_date is null then 0.0
         else date_confidence(chosen.best_score, coalesce(runner_up.runner_up_score, 0))

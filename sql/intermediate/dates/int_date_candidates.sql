@@ -24,7 +24,7 @@ priors as (
 ),
 
 items as (
-    -- Dates the article's header or its own statements propose.
+    -- Dates the article's header or its own statements propose (with or without their year).
     select
         doc_id,
         candidate_date,
@@ -41,6 +41,15 @@ items as (
         weight,
         detail
     from intermediate.int_header_dates
+    where doc_id in (select doc_id from build.new_documents)
+    union all
+    select
+        doc_id,
+        candidate_date,
+        evidence_kind,
+        weight,
+        detail
+    from intermediate.int_recent_page_dates
     where doc_id in (select doc_id from build.new_documents)
 ),
 
@@ -117,7 +126,7 @@ month_items as (
 select
     doc_id, -- the article
     candidate_date, -- a date proposed as its publication date
-    evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, metadata, dateline, night, fetched_at or header_month
+    evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, page_recent, metadata, dateline, night, fetched_at or header_month
     weight, -- prior weight of this kind of evidence (staging.stg_date_priors)
     detail -- the evidence as written
 from items

@@ -104,7 +104,7 @@ ranked as (
 select
     doc_id, -- the article
     candidate_date, -- a candidate publication date
-    evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, metadata, dateline, night, fetched_at, fetched_night, weekdays, copy_group or story
+    evidence_kind, -- header, header_swapped, url, url_timestamp, page_date, page_recent, metadata, dateline, night, fetched_at, fetched_night, weekdays, copy_group or story
     weight, -- prior weight of this piece of evidence
     detail, -- the evidence as written (the raw header, the url, the copy it came from...)
     round(date_score, 4) as date_score, -- total for the candidate date: all its evidence plus the text's support
