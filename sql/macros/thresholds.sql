@@ -29,6 +29,11 @@ create or replace temp macro earliest_news_date() as date '1990-01-01';
 -- story pairs' dates may lie apart (int_story_pairs). A story spans at most twice this.
 create or replace temp macro story_days() as 3;
 
+-- The share of the shorter text a copy pair shares (int_copy_pairs: its verification, the
+-- excerpt rule below it and the bound on pairs worth stripping of furniture): separate articles
+-- sharing a background paragraph reach 0.29.
+create or replace temp macro copy_containment() as 0.35;
+
 -- The share of a star's other members (its centre counts) that a member of a copy group or a story
 -- must be linked to: a group or story linked to a centre by one pair only, while the centre's
 -- other members link to each other, is a bridge to another group (int_copy_groups, int_stories).

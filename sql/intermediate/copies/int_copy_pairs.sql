@@ -88,7 +88,7 @@ furnished_pairs as (
     join staging.stg_documents as document_b
         on document_b.doc_key = pair_overlaps.key_b
     where (furniture_a.doc_key is not null or furniture_b.doc_key is not null)
-        and pair_overlaps.shared_shingles >= 0.35 * least(
+        and pair_overlaps.shared_shingles >= copy_containment() * least(
             pair_overlaps.size_a - coalesce(furniture_a.furniture_count, 0),
             pair_overlaps.size_b - coalesce(furniture_b.furniture_count, 0)
         )
@@ -173,7 +173,7 @@ excerpt_pairs as (
         on run_b.key_a = candidates.key_a
         and run_b.key_b = candidates.key_b
         and run_b.side = 'b'
-    where candidates.containment < 0.35
+    where candidates.containment < copy_containment()
         and least(run_a.run_length, run_b.run_length) >= 40
         and least(run_a.run_length, run_b.run_length) >= 0.9 * candidates.shared_shingles
         and (
@@ -211,7 +211,7 @@ copies as (
         and frame.key_b = unfurnished.key_b
     where (
         unfurnished.shared_shingles >= 8
-        and unfurnished.shared_shingles >= 0.35 * least(unfurnished.size_a, unfurnished.size_b)
+        and unfurnished.shared_shingles >= copy_containment() * least(unfurnished.size_a, unfurnished.size_b)
         and frame.key_a is null
     )
         -- an article that repeats a passage can look framed; its excerpts still end and open
