@@ -59,8 +59,9 @@ def record_nothing_new(
 
 def run_if_nothing_new(settings: Settings, warn=print) -> RunSummary | None:
     """Record tonight as `nothing_new` when no raw file needs reading and the published generation
-    is up to date; None, having written nothing, when the night is the flow's: files to read, a
-    full build, a missing export, no input or incomplete suites (which the flow refuses)."""
+    is up to date; None, having written nothing (a killed run's leftovers aside, swept as the flow
+    sweeps them), when the night is the flow's: files to read, a full build, a missing export, no
+    input or incomplete suites (which the flow refuses)."""
     marts = [model.table for model in load_models() if model.layer == "marts"]
     if missing_suites(settings.expectations_dir, marts) or not settings.raw_dir.is_dir():
         return None
@@ -70,13 +71,15 @@ def run_if_nothing_new(settings: Settings, warn=print) -> RunSummary | None:
         listing = list_raw_files(settings.raw_dir, settings.settle_seconds)
         if not listing[0]:
             return None
+        files = sort_listing(settings.raw_dir, settings.lake_dir, listing)
+        if len(files.to_read) > REREAD_AT_MOST:
+            return None  # a night with news: decided before the plan's look at the warehouse
         plan = NightPlan.make(settings, summary.run_id)
+        for leftover in plan.leftovers:  # swept by the plan, as the flow's would
+            warn(f"removed {leftover}, left unpublished by a killed run")
         if not plan.up_to_date or plan.published is None or export_missing(settings, plan):
             return None
-        for leftover in plan.leftovers:
-            warn(f"removed {leftover}, left unpublished by a killed run")
         sweep_leftovers(settings.lake_dir)  # as the flow's ingest does
-        files = sort_listing(settings.raw_dir, settings.lake_dir, listing)
         known = read_known_only(settings, files, summary.run_id, started_at)
         if known is None:
             return None
