@@ -11,8 +11,8 @@ and the atomic swap), typical ad-hoc queries through `copydesk sql`'s read-only 
 lake's text column; every stage is also given as a ratio to that floor, which moves with the
 machine as the stages do. With --night N, a next night of N new documents then runs every stage
 again onto the same lake, its raw folder is ingested once more (nothing new), and `copydesk run`
-runs on it end to end (nothing new: the flow's start, plan and ingest). Results go to
-bench/out/scale_results.json, and per size to bench/results.json under "scale"
+runs on it end to end (nothing new: listing, plan and the run's record, without the flow).
+Results go to bench/out/scale_results.json, and per size to bench/results.json under "scale"
 (bench/sidebyside.py adds "side_by_side").
 
 Usage: python bench/scale.py --articles 10000 100000 [--night N] [--seed S] [--keep]

@@ -315,8 +315,8 @@ def child_queries(raw: Path, data: Path) -> dict:
 
 
 def child_run(raw: Path, data: Path) -> dict:
-    """`copydesk run` on a folder with nothing new, end to end: the nightly flow's start (its
-    temporary Prefect server), the plan, listing and ingest, and the run's record."""
+    """`copydesk run` on a folder with nothing new, end to end: the listing, the plan and the
+    run's record (copydesk/nothing_new.py: the nightly flow and its Prefect server never start)."""
     from copydesk.cli import main
     from copydesk.settings import Settings
     from copydesk.warehouse.generations import published_state

@@ -152,8 +152,23 @@ def command_run(args) -> int:
         # A live line per stage instead of Prefect's log lines; warnings and errors still show.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         progress.install(progress.Progress(sys.stderr, live=True))
-    from copydesk.quality.gates import GateFailed
     from copydesk.warehouse.runs import RunRefused
+
+    if not os.environ.get("PREFECT_API_URL"):
+        # Without a Prefect server of the user's, a night with nothing new is recorded here: the
+        # flow's temporary server alone would take 7-18 s to start (docs/operations.md).
+        from copydesk.nothing_new import run_if_nothing_new
+
+        settings = Settings.from_env(args.raw, args.data, args.full)
+        try:
+            quiet = run_if_nothing_new(settings, warn=lambda text: print(text, file=sys.stderr))
+        except RunRefused as refused:
+            print(f"copydesk: {refused}", file=sys.stderr)
+            return 2
+        if quiet is not None:
+            print_summary(quiet)
+            return 0
+    from copydesk.quality.gates import GateFailed
     from flows.nightly import nightly
 
     try:

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from copydesk.ingest.batches import RawBatch, StagedBatch, read_batch, stage_batch
-from copydesk.ingest.commit import IngestCommit, IngestReport
+from copydesk.ingest.commit import IngestCommit, IngestReport, sort_listing
 from copydesk.ingest.fields import FieldMap
 from copydesk.ingest.lake import (
     remove_staging,
@@ -41,7 +41,11 @@ def ingest_batches(settings: Settings, run_id: str, started_at: datetime) -> Ing
     """Read the raw folder in batches on this flow's task runner; this process alone writes the
     lake, committing the batches in listing order, so the lake is the one-process ingest's."""
     sweep_leftovers(settings.lake_dir)
-    listing = list_raw_files(settings.raw_dir, settings.settle_seconds)
+    listing = sort_listing(
+        settings.raw_dir,
+        settings.lake_dir,
+        list_raw_files(settings.raw_dir, settings.settle_seconds),
+    )
     commit = IngestCommit(settings.raw_dir, settings.lake_dir, run_id, started_at, listing)
     batches = commit.batches()
     if len(batches) <= 1:

@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from copydesk.ingest.listing import list_raw_files
+from copydesk.nothing_new import record_nothing_new
 from copydesk.notify import failure_notice, send
 from copydesk.progress import current as current_progress
 from copydesk.quality.gates import (
@@ -18,6 +19,7 @@ from copydesk.quality.gates import (
     validate_stage,
 )
 from copydesk.quality.gx_context import QualityContext
+from copydesk.quality.reports import reports_after
 from copydesk.quality.suites import missing_suites
 from copydesk.settings import Settings
 from copydesk.warehouse.build import build_models, drop_build_tables, record_table_counts
@@ -87,8 +89,9 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
             if not report.reconciles():
                 logger.error("ingest counts do not reconcile: %s", summary.ingest)
             if plan.nothing_new(report):
-                record_nothing_new(settings, summary, plan)
-                assert plan.published is not None
+                assert plan.published is not None  # nothing is new only against a publish
+                record_nothing_new(settings, summary, plan.published)
+                logger.info(summary.message)
                 export_published(progress, settings, summary, plan.published.run_id)
                 return summary
             summary.message = "; ".join(summary.notices)
@@ -152,8 +155,10 @@ def run_night(settings: Settings, summary: RunSummary) -> RunSummary:
             settings.building_path(summary.run_id).with_suffix(".duckdb.wal").unlink(
                 missing_ok=True
             )
-            summary.quality_report = str(QualityContext(settings.quality_dir).build_docs())
-            summary.dashboard = build_dashboard_logged(settings, logger)
+            # A night with nothing new keeps the reports when they are current.
+            summary.quality_report, summary.dashboard = reports_after(
+                settings, summary.status, logger.warning
+            )
     return summary
 
 
@@ -203,22 +208,6 @@ def refuse_without_suites(settings: Settings) -> None:
         raise RunRefused(
             "the quality gates are incomplete, so nothing was read: " + "; ".join(problems)
         )
-
-
-def record_nothing_new(settings: Settings, summary: RunSummary, plan: NightPlan) -> RunSummary:
-    """Ingest added nothing to the lake the published warehouse was built from: every published
-    table stays exactly as it is, and the run's row says so."""
-    published = plan.published
-    assert published is not None  # nothing is new only against a published generation
-    summary.status = "nothing_new"
-    summary.message = f"nothing new since run {published.run_id}; published warehouse unchanged"
-    summary.build = "nothing to build"
-    summary.counts = published.counts
-    summary.warehouse = str(settings.warehouse_path)
-    summary.ended_at = datetime.now(UTC)
-    write_run_record(settings, summary)
-    get_run_logger().info(summary.message)
-    return summary
 
 
 @task(cache_policy=NO_CACHE)
@@ -352,15 +341,3 @@ def export_published(
         )
         summary.notices.append(notice)
         logger.warning(notice)
-
-
-def build_dashboard_logged(settings: Settings, logger) -> str:
-    """Rebuild the quality dashboard after every run, a failed one most of all; a problem building
-    it is logged, never raised over the run's own outcome."""
-    from copydesk.quality.dashboard import build_dashboard
-
-    try:
-        return str(build_dashboard(settings))
-    except Exception as error:  # the dashboard must not turn a published run into a failure
-        logger.warning("quality dashboard not built: %s", error)
-        return ""

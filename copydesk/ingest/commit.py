@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -100,6 +101,40 @@ class IngestReport:
         return bool(self.documents_new or self.quarantine_new)
 
 
+@dataclass
+class SortedListing:
+    """A night's listing sorted before anything is written: the files to read with their size and
+    modification time, those an earlier night read through (unchanged), and the skipped."""
+
+    to_read: list[Path]
+    signatures: list[tuple[str, tuple[int, int] | None]]
+    unchanged: list[str]
+    skipped: list[tuple[Path, str]]
+
+
+def sort_listing(
+    raw_dir: Path, lake_dir: Path, listing: tuple[list[Path], list[tuple[Path, str]]]
+) -> SortedListing:
+    """Split the listed files into those to read tonight and those unchanged since an earlier
+    night read them; reads the lake's record of files read, writes nothing."""
+    files, skipped = listing
+    root = raw_dir.resolve()
+    # A night with nothing new must not re-read (and re-hash) every raw file it kept: 17 s for
+    # a folder of 100k documents. A file whose path, size and modification time match one an
+    # earlier ingest read through is left unread.
+    already_read = files_already_read(lake_dir / "files")
+    sorted_listing = SortedListing([], [], [], skipped)
+    for path in files:
+        rel = printable_name(relative(path, root))
+        signature = file_signature(path)
+        if signature is not None and (rel, *signature) in already_read:
+            sorted_listing.unchanged.append(rel)
+            continue
+        sorted_listing.to_read.append(path)
+        sorted_listing.signatures.append((rel, signature))
+    return sorted_listing
+
+
 class IngestCommit:
     """The one writer of a night's ingest. It takes read chunks in listing order, keeps the first
     occurrence of each text and of each quarantine key (against the lake and the night so far),
@@ -112,42 +147,28 @@ class IngestCommit:
         lake_dir: Path,
         run_id: str,
         now: datetime,
-        listing: tuple[list[Path], list[tuple[Path, str]]],
+        listing: SortedListing,
     ):
-        files, skipped = listing
         root = raw_dir.resolve()
         partition = f"ingest_date={now.date().isoformat()}"
         self.run_id = run_id
+        self.lake_dir = lake_dir
         self.documents = LakeWriter(lake_dir / "documents" / partition, DOCUMENT_SCHEMA, run_id)
         self.quarantine = LakeWriter(lake_dir / "quarantine" / partition, QUARANTINE_SCHEMA, run_id)
         self.inputs = LakeWriter(lake_dir / "inputs" / partition, INPUTS_SCHEMA, run_id)
         self.files_dir = lake_dir / "files" / partition
-        # A night with nothing new must not re-read (and re-hash) every raw file it kept: 17 s for
-        # a folder of 100k documents. A file whose path, size and modification time match one an
-        # earlier ingest read through is left unread.
-        already_read = files_already_read(lake_dir / "files")
-        self.files_to_read: list[Path] = []
-        self.signatures: list[tuple[str, tuple[int, int] | None]] = []
-        unchanged: list[str] = []
-        for path in files:
-            rel = printable_name(relative(path, root))
-            signature = file_signature(path)
-            if signature is not None and (rel, *signature) in already_read:
-                unchanged.append(rel)
-                continue
-            self.files_to_read.append(path)
-            self.signatures.append((rel, signature))
+        self.files_to_read = listing.to_read
+        self.signatures = listing.signatures
+        skipped, unchanged = listing.skipped, listing.unchanged
         skipped_paths = [printable_name(relative(path, root)) for path, _ in skipped]
         skipped_reasons = [why for _, why in skipped]
         self.record_files(skipped_paths, "skipped", skipped_reasons)
         self.record_files(unchanged, "unchanged", [UNCHANGED] * len(unchanged))
-        self.seen = existing_doc_ids(lake_dir / "documents")
-        self.quarantined = existing_quarantine_keys(lake_dir / "quarantine")
         self.files_read = len(self.files_to_read)
         self.files_with_documents: set[int] = set()
         self.files_with_quarantine: set[int] = set()
         self.report = IngestReport(
-            files_listed=len(files) + len(skipped),
+            files_listed=len(listing.to_read) + len(unchanged) + len(skipped),
             files_skipped=len(skipped),
             files_unchanged=len(unchanged),
             skipped=[
@@ -155,6 +176,17 @@ class IngestCommit:
                 for rel, why in zip(skipped_paths, skipped_reasons, strict=True)
             ],
         )
+
+    @cached_property
+    def seen(self) -> set[str]:
+        """The lake's doc_ids, and the night's: read at the first document, so a night that reads
+        no file never loads them (a million ids at 1M)."""
+        return existing_doc_ids(self.lake_dir / "documents")
+
+    @cached_property
+    def quarantined(self) -> set[tuple]:
+        """The lake's quarantine keys, and the night's: read at the first bad record."""
+        return existing_quarantine_keys(self.lake_dir / "quarantine")
 
     def batches(self) -> list[RawBatch]:
         """The files to read cut into batches, weighed by the sizes the listing's check took (a
@@ -275,7 +307,7 @@ def ingest(
     again, so re-running on the same raw folder adds nothing. The batches are read one after the
     other here; the nightly flow reads them on its task runner and commits them the same way."""
     now = now or datetime.now(UTC)
-    listing = list_raw_files(raw_dir, settle_seconds)
+    listing = sort_listing(raw_dir, lake_dir, list_raw_files(raw_dir, settle_seconds))
     commit = IngestCommit(raw_dir, lake_dir, run_id, now, listing)
     for batch in commit.batches():
         for chunk in read_batch(batch, raw_dir, run_id, now, field_map):
