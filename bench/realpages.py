@@ -750,6 +750,14 @@ def run_half(half: str, seed: int, parts: set[str] = PARTS) -> dict:
         no_header["gold_written_or_fetch_day"] = round(
             sum(w or f for w, f in zip(written, fetch_day, strict=True)) / len(written), 4
         )
+        # A guide for repairs from the page alone: the page names the gold's month and day (any
+        # year) or writes the gold date in full; weekday mentions repair some others.
+        inverted = [a for a in articles if is_ambiguous(gold_of(a))]
+        result["dates"]["inverted_header"]["gold_month_day_written"] = round(
+            sum(gold_in_evidence(a) or gold_in_evidence(a, year=False) for a in inverted)
+            / max(1, len(inverted)),
+            4,
+        )
     if "night" in parts:
         wikinews = [a for a in devsets.meantime(half) if a.get("gold_date")]
         result["night"] = night(articles, rng("night"), doubtful, wikinews, rng("wikinews"))
@@ -823,6 +831,9 @@ def headline(r: dict) -> dict:
             r["dates"]["no_header_with_fetch_time"], "htmldate"
         ),
         "inversions_repaired": lambda: dates("inverted_header"),
+        "inversions_gold_month_day_written": lambda: dates(
+            "inverted_header", "gold_month_day_written"
+        ),
         "inversions_repaired_with_fetch_time": lambda: dates("inverted_header_with_fetch_time"),
         "clean_headers_kept": lambda: dates("true_header"),
         "false_repairs": false_repairs,

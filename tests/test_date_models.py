@@ -1095,6 +1095,18 @@ def test_a_byline_of_another_year_tells_the_order_of_an_ambiguous_headers_day_an
         assert "page_date" not in stated_dates(body_text=listing, **inverted)
 
 
+def test_a_byline_stating_an_inverted_headers_other_reading_outweighs_a_weekday():
+    # Tuesday 8 September 2015 on the byline; "Saturday night" (the fight ahead) falls the day
+    # before the header's Sunday 9 August: the byline, one of the header's own readings, wins.
+    text = (
+        " date 2015-08-09 Merchant: I'm not watching the fight\nEXCLUSIVE\n9/8/2015 12:15 PM PT\n"
+        "Wanna know what the commentator won't be doing on Saturday night? Watching the fight."
+    )
+    assert date_of(text) == (date(2015, 9, 8), "header_inverted")
+    # the same page under its clean header keeps it
+    assert date_of(text.replace("2015-08-09", "2015-09-08"))[0] == date(2015, 9, 8)
+
+
 def test_without_header_or_fetch_the_first_page_date_or_the_one_nearest_the_url_wins():
     page = "Home\nDecember 20, 2023\nThe council met.\nRelated\nDecember 28, 2023\nMarch 3, 2023"
     # seen only when ingested (2026): a page lists later stories too, so the first date

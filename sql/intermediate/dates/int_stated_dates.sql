@@ -306,7 +306,10 @@ page_dates as (
                 'age': case when matches.is_fetched then -date_diff('day', earliest_news_date(), matches.stated_date) else 0 end,
                 'line_no': matches.line_no
             }
-        ) as page_line
+        ) as page_line,
+        -- A header's reading is the outlet's statement of it, not a listing's date: its own prior.
+        case when any_value(matches.day_header) is null then 'page_date' else 'page_date_reading' end
+            as prior_kind
     from page_matches as matches
     left join url_dates
         using (doc_id)
@@ -347,6 +350,7 @@ stated as (
         doc_id,
         path_date as candidate_date,
         'url' as evidence_kind,
+        'url' as prior_kind,
         url as detail
     from url_dates
 
@@ -355,6 +359,7 @@ stated as (
     select
         doc_id,
         timestamp_date,
+        'url_timestamp',
         'url_timestamp',
         url
     from url_dates
@@ -366,6 +371,7 @@ stated as (
         doc_id,
         stated_date,
         'page_date',
+        prior_kind,
         page_line
     from page_dates
 
@@ -374,6 +380,7 @@ stated as (
     select
         doc_id,
         stated_date,
+        'metadata',
         'metadata',
         date_hint
     from metadata_dates
@@ -385,6 +392,7 @@ stated as (
     select
         doc_id,
         arg_min(dated, abs(date_diff('day', dated, anchor))),
+        'dateline',
         'dateline',
         any_value(dateline_date_text)
     from (
@@ -417,5 +425,5 @@ select
     stated.detail -- the evidence as written (the url, the page's page_line, the field, the dateline)
 from stated
 join staging.stg_date_priors as priors
-    on priors.kind = stated.evidence_kind
+    on priors.kind = stated.prior_kind
 where stated.candidate_date is not null
