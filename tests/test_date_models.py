@@ -1134,6 +1134,43 @@ def test_with_a_header_a_page_date_only_chooses_between_its_readings():
     assert stated_dates(body_text=body, **slashed)["page_date"][0] == date(2023, 12, 11)
 
 
+def test_a_byline_of_another_year_tells_the_order_of_an_ambiguous_headers_day_and_month():
+    inverted = {
+        "header_precision": "day",
+        "header_date": date(2023, 7, 3),
+        "header_swapped_date": date(2023, 3, 7),
+        "fetched_at": None,
+    }
+    # "March 07, 2022" says March 7, not 3 July: the header's year stays, its order is repaired
+    body = "By Heather Eastman\nMarch 07, 2022\nThe council met."
+    assert stated_dates(body_text=body, **inverted)["page_date"] == (
+        date(2023, 3, 7),
+        "March 07, 2022",
+    )
+    assert stated_dates(
+        body_text="January 8, 2024 at 8:03 PM\nThe council met.",
+        **{**inverted, "header_date": date(2023, 8, 1), "header_swapped_date": date(2023, 1, 8)},
+    )["page_date"][0] == date(2023, 1, 8)
+    # the header's own month-day in another year comes first, as its exact date does
+    both = "July 3, 2024\nRelated\nMarch 7, 2023\nThe council met."
+    assert stated_dates(body_text=both, **inverted)["page_date"][0] == date(2023, 7, 3)
+    # two years away, or another month-day, is another story's date: no page date
+    for listing in ("March 7, 2021\nThe council met.", "March 8, 2023\nThe council met."):
+        assert "page_date" not in stated_dates(body_text=listing, **inverted)
+
+
+def test_a_byline_stating_an_inverted_headers_other_reading_outweighs_a_weekday():
+    # Tuesday 8 September 2015 on the byline; "Saturday night" (the fight ahead) falls the day
+    # before the header's Sunday 9 August: the byline, one of the header's own readings, wins.
+    text = (
+        " date 2015-08-09 Merchant: I'm not watching the fight\nEXCLUSIVE\n9/8/2015 12:15 PM PT\n"
+        "Wanna know what the commentator won't be doing on Saturday night? Watching the fight."
+    )
+    assert date_of(text) == (date(2015, 9, 8), "header_inverted")
+    # the same page under its clean header keeps it
+    assert date_of(text.replace("2015-08-09", "2015-09-08"))[0] == date(2015, 9, 8)
+
+
 def test_without_header_or_fetch_the_first_page_date_or_the_one_nearest_the_url_wins():
     page = "Home\nDecember 20, 2023\nThe council met.\nRelated\nDecember 28, 2023\nMarch 3, 2023"
     # seen only when ingested (2026): a page lists later stories too, so the first date

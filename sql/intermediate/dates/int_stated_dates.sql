@@ -9,9 +9,10 @@ with documents as (
         doc_id,
         -- The header as an anchor for the dateline's year: a month is close enough, a year is not.
         case when header_precision in ('day', 'month') then header_date end as header_date,
-        -- The header's readings, which a page date may only choose between.
-        case when header_precision = 'day' then header_date end as day_header,
-        header_swapped_date,
+        -- The header's readings, which a page date may only choose between (typed, as a staged
+        -- table without any may hold bare nulls).
+        try_cast(case when header_precision = 'day' then header_date end as date) as day_header,
+        try_cast(header_swapped_date as date) as header_swapped_date,
         fetched_at is not null as is_fetched,
         url,
         date_hint,
@@ -250,45 +251,72 @@ metadata_dates as (
     where date_hint is not null
 ),
 
-page_dates as (
-    -- Of a page's dates, the one that is its own. With a header, only one of its two readings (the
-    -- header's own first): a page lists other stories' dates, and a clean header must not yield to
-    -- one of them. A line that says published comes before one that says nothing, before one that
-    -- says updated; then the nearest to its url's or record's date; then, fetched, the latest not
-    -- after the fetch day (related stories are older); then the first in the page (seen only when
-    -- ingested, a page may list any later date).
+page_matches as (
+    -- Each page date as the date it proposes. With a header, only one of the header's readings, and
+    -- a line that writes a reading's month and day in that year or one either side proposes that
+    -- reading: a byline's "March 07, 2022" tells " date 2023-07-03" its day and month are swapped,
+    -- whichever year the crawler gave it.
     select
-        readings.doc_id,
-        arg_min(
-            readings.stated_date,
-            {
-                'header': readings.stated_date is distinct from documents.day_header,
-                'tier': case when readings.says_published then 0 when readings.says_updated then 2 else 1 end,
-                'distance': abs(date_diff('day', readings.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, readings.stated_date))),
-                'age': case when documents.is_fetched then -date_diff('day', earliest_news_date(), readings.stated_date) else 0 end,
-                'line_no': readings.line_no
-            }
-        ) as stated_date,
-        arg_min(
-            left(trim(readings.page_line), 200),
-            {
-                'header': readings.stated_date is distinct from documents.day_header,
-                'tier': case when readings.says_published then 0 when readings.says_updated then 2 else 1 end,
-                'distance': abs(date_diff('day', readings.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, readings.stated_date))),
-                'age': case when documents.is_fetched then -date_diff('day', earliest_news_date(), readings.stated_date) else 0 end,
-                'line_no': readings.line_no
-            }
-        ) as page_line
+        readings.*,
+        documents.day_header,
+        documents.is_fetched,
+        case
+            when documents.day_header is null then readings.stated_date
+            when month(readings.stated_date) = month(documents.day_header)
+                and day(readings.stated_date) = day(documents.day_header)
+                and abs(year(readings.stated_date) - year(documents.day_header)) <= 1
+                then documents.day_header
+            when month(readings.stated_date) = month(documents.header_swapped_date)
+                and day(readings.stated_date) = day(documents.header_swapped_date)
+                and abs(year(readings.stated_date) - year(documents.header_swapped_date)) <= 1
+                then documents.header_swapped_date
+        end as proposed_date
     from page_readings as readings
     join documents
         using (doc_id)
+),
+
+page_dates as (
+    -- Of a page's dates, the one that is its own. With a header, the header's own reading first: a
+    -- page lists other stories' dates, and a clean header must not yield to one of them; then a
+    -- line that writes the reading's own year. A line that says published comes before one that
+    -- says nothing, before one that says updated; then the nearest to its url's or record's date;
+    -- then, fetched, the latest not after the fetch day (related stories are older); then the first
+    -- in the page (seen only when ingested, a page may list any later date).
+    select
+        matches.doc_id,
+        arg_min(
+            matches.proposed_date,
+            {
+                'header': matches.proposed_date is distinct from matches.day_header,
+                'year': matches.stated_date <> matches.proposed_date,
+                'tier': case when matches.says_published then 0 when matches.says_updated then 2 else 1 end,
+                'distance': abs(date_diff('day', matches.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, matches.stated_date))),
+                'age': case when matches.is_fetched then -date_diff('day', earliest_news_date(), matches.stated_date) else 0 end,
+                'line_no': matches.line_no
+            }
+        ) as stated_date,
+        arg_min(
+            left(trim(matches.page_line), 200),
+            {
+                'header': matches.proposed_date is distinct from matches.day_header,
+                'year': matches.stated_date <> matches.proposed_date,
+                'tier': case when matches.says_published then 0 when matches.says_updated then 2 else 1 end,
+                'distance': abs(date_diff('day', matches.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, matches.stated_date))),
+                'age': case when matches.is_fetched then -date_diff('day', earliest_news_date(), matches.stated_date) else 0 end,
+                'line_no': matches.line_no
+            }
+        ) as page_line,
+        -- A header's reading is the outlet's statement of it, not a listing's date: its own prior.
+        case when any_value(matches.day_header) is null then 'page_date' else 'page_date_reading' end
+            as prior_kind
+    from page_matches as matches
     left join url_dates
         using (doc_id)
     left join metadata_dates as metadata
         using (doc_id)
-    where documents.day_header is null
-        or readings.stated_date in (documents.day_header, documents.header_swapped_date)
-    group by readings.doc_id
+    where matches.proposed_date is not null
+    group by matches.doc_id
 ),
 
 anchors as (
@@ -322,6 +350,7 @@ stated as (
         doc_id,
         path_date as candidate_date,
         'url' as evidence_kind,
+        'url' as prior_kind,
         url as detail
     from url_dates
 
@@ -330,6 +359,7 @@ stated as (
     select
         doc_id,
         timestamp_date,
+        'url_timestamp',
         'url_timestamp',
         url
     from url_dates
@@ -341,6 +371,7 @@ stated as (
         doc_id,
         stated_date,
         'page_date',
+        prior_kind,
         page_line
     from page_dates
 
@@ -349,6 +380,7 @@ stated as (
     select
         doc_id,
         stated_date,
+        'metadata',
         'metadata',
         date_hint
     from metadata_dates
@@ -360,6 +392,7 @@ stated as (
     select
         doc_id,
         arg_min(dated, abs(date_diff('day', dated, anchor))),
+        'dateline',
         'dateline',
         any_value(dateline_date_text)
     from (
@@ -392,5 +425,5 @@ select
     stated.detail -- the evidence as written (the url, the page's page_line, the field, the dateline)
 from stated
 join staging.stg_date_priors as priors
-    on priors.kind = stated.evidence_kind
+    on priors.kind = stated.prior_kind
 where stated.candidate_date is not null
