@@ -447,8 +447,8 @@ def test_an_incremental_night_checks_the_rows_it_changed_and_aggregates_of_the_r
     assert len(results["articles"].outcomes) == len(articles["expectations"])
     unique = [o for o in results["articles"].outcomes if o.expectation.endswith("_unique")]
     assert [o.observed_value for o in unique] == [
-        {"1 article_id duplicates": 0},
-        {"2 doc_id duplicates": 0},
+        {"articles 1 article_id duplicates": 0},
+        {"articles 2 doc_id duplicates": 0},
     ]
 
 

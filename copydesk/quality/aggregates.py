@@ -76,20 +76,19 @@ def row_test(expectation: dict, types: dict[str, str]) -> tuple[str, str]:
 
 
 def aggregate_of(
-    number: int, expectation: dict, table: str, id_column: str, types: dict[str, str]
+    name: str, expectation: dict, table: str, id_column: str, types: dict[str, str]
 ) -> Aggregate:
     """A table-level expectation as an Aggregate: uniqueness as a count of duplicates, any other
     as the share of its rows that meet it, against its `mostly`."""
     kind, kwargs = expectation["type"], expectation["kwargs"]
     if kwargs.get("row_condition"):
         raise ValueError(f"{kind}: a table-level expectation takes no row_condition")
-    name = kwargs["column"]
-    column = quote_identifier(name)
+    column = quote_identifier(kwargs["column"])
     if kind == "expect_column_values_to_be_unique" and "mostly" not in kwargs:
         duplicates = f"count({column}) - count(distinct {column})"
         return Aggregate(
             expectation=expectation,
-            figure=f"{number} {name} duplicates",
+            figure=f"{name} duplicates",
             figure_sql=duplicates,
             unexpected_sql=duplicates,
             # Names come from our own expectations/ files, never from data.
@@ -98,11 +97,11 @@ def aggregate_of(
             bounds={"min_value": 0, "max_value": 0},
         )
     if "mostly" not in kwargs:
-        raise ValueError(f"{kind}({name}): only uniqueness and shares (`mostly`) are table-level")
+        raise ValueError(f"{name}: only uniqueness and shares (`mostly`) are table-level")
     expected, counted = row_test(expectation, types)
     return Aggregate(
         expectation=expectation,
-        figure=f"{number} {name} share",
+        figure=f"{name} share",
         figure_sql=f"count(*) filter (where ({expected}) and {counted})"
         f" / nullif(count(*) filter (where {counted}), 0)",
         unexpected_sql=f"count(*) filter (where not ({expected}) and {counted})",
@@ -119,31 +118,36 @@ def aggregates_of(conn: duckdb.DuckDBPyConnection, suite: dict, expectations: li
     types = {column[0]: str(column[1]) for column in cursor.description}
     cursor.fetchall()  # DuckDB 2.0 keeps a result open until it is read to the end
     id_column = suite["meta"]["id_column"]
+    # Named by suite, expectation and column: unique among a stage's figures.
     return [
-        aggregate_of(number, expectation, table, id_column, types)
+        aggregate_of(
+            f"{suite['name']} {number} {expectation['kwargs']['column']}",
+            expectation,
+            table,
+            id_column,
+            types,
+        )
         for number, expectation in enumerate(expectations, start=1)
     ]
 
 
 def aggregate_frame(conn: duckdb.DuckDBPyConnection, table: str, aggregates: list[Aggregate]):
-    """One row: the table's name, each aggregate's figure and its unexpected rows, in one scan."""
+    """One row: each aggregate's figure and its unexpected rows, in one scan of the table."""
     figures = ", ".join(
         f"{a.figure_sql} as {quote_identifier(a.figure)},"
         f" {a.unexpected_sql} as {quote_identifier(a.figure + ' unexpected')}"
         for a in aggregates
     )
-    frame = conn.execute(
-        f"select {sql_literal(table)} as table_name, {figures} from {table}"  # noqa: S608
-    ).df()
+    frame = conn.execute(f"select {figures} from {table}").df()  # noqa: S608
     return frame.astype({a.figure: "float64" for a in aggregates})
 
 
-def aggregate_suite(suite: dict, aggregates: list[Aggregate]) -> dict:
-    """The GX suite judging the one-row frame: each figure within its bounds, with the
+def aggregate_suite(stage: str, aggregates: list[Aggregate]) -> dict:
+    """The GX suite judging a stage's one-row frame of figures: each within its bounds, with the
     expectation's severity and why."""
     return {
-        "name": f"{suite['name']}.table",
-        "meta": {**suite["meta"], "id_column": "table_name"},
+        "name": f"{stage}.table_level",
+        "meta": {"table": "(figures)", "stage": stage, "id_column": "stage"},
         "expectations": [
             {
                 "type": "expect_column_values_to_be_between",

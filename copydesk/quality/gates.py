@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 
 from copydesk.quality.aggregates import (
     aggregate_frame,
@@ -118,43 +119,62 @@ def validate_stage(
     suites_dir: Path = EXPECTATIONS_DIR,
 ) -> list[GateResult]:
     """Check every suite of a stage and return the results, passed or not."""
-    return [check_suite(conn, suite, run_id, quality) for suite in load_suites(stage, suites_dir)]
+    return check_suites(conn, load_suites(stage, suites_dir), run_id, quality)
 
 
 def check_suite(
     conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str, quality: QualityContext
 ) -> GateResult:
-    """One suite's verdict: its row-level expectations on the rows its scope names (rows_checked),
-    its table-level ones on one row of SQL aggregates over the whole table."""
-    run_name = f"{run_id}-{suite['meta']['stage']}"
-    rows, whole = split_suite(suite)
-    if rows["expectations"]:
-        result = quality.validate(rows, read_gated_rows(conn, rows, run_id), run_name=run_name)
-    else:
-        result = GateResult(suite["name"], suite["meta"]["table"], suite["meta"]["stage"], 0)
-    if whole:
-        aggregates = aggregates_of(conn, suite, whole)
-        frame = aggregate_frame(conn, suite["meta"]["table"], aggregates)
-        figures = quality.validate(aggregate_suite(suite, aggregates), frame, run_name=run_name)
-        by_figure = {aggregate.figure: aggregate for aggregate in aggregates}
-        for outcome in figures.outcomes:
-            # Told as the suite's own expectation, with its unexpected rows and examples.
-            aggregate = by_figure[outcome.column or ""]
-            kwargs = aggregate.expectation["kwargs"]
-            result.outcomes.append(
-                ExpectationOutcome(
-                    expectation=aggregate.expectation["type"],
-                    column=kwargs.get("column"),
-                    severity=outcome.severity,
-                    success=outcome.success,
-                    unexpected_count=frame_value(frame, aggregate.figure + " unexpected"),
-                    observed_value={aggregate.figure: frame_value(frame, aggregate.figure)},
-                    examples=[] if outcome.success else example_values(conn, aggregate),
-                    why=outcome.why,
-                    error=outcome.error,
-                )
+    """One suite's verdict, as its stage's gate gives it."""
+    return check_suites(conn, [suite], run_id, quality)[0]
+
+
+def check_suites(
+    conn: duckdb.DuckDBPyConnection, suites: list[dict], run_id: str, quality: QualityContext
+) -> list[GateResult]:
+    """Each suite's verdict: its row-level expectations on the rows its scope names (rows_checked),
+    its table-level ones on one row of SQL aggregates over the whole table. The figures of every
+    suite are judged in one GX validation, as each costs about as much as a table's rows."""
+    results, figures, frames = [], {}, []
+    for suite in suites:
+        run_name = f"{run_id}-{suite['meta']['stage']}"
+        rows, whole = split_suite(suite)
+        if rows["expectations"]:
+            result = quality.validate(rows, read_gated_rows(conn, rows, run_id), run_name=run_name)
+        else:
+            result = GateResult(suite["name"], suite["meta"]["table"], suite["meta"]["stage"], 0)
+        results.append(result)
+        if whole:
+            aggregates = aggregates_of(conn, suite, whole)
+            frames.append(aggregate_frame(conn, suite["meta"]["table"], aggregates))
+            figures.update({aggregate.figure: (result, aggregate) for aggregate in aggregates})
+    if not frames:
+        return results
+    stage = "+".join(dict.fromkeys(suite["meta"]["stage"] for suite in suites))
+    frame = pd.concat(frames, axis=1)
+    frame.insert(0, "stage", stage)  # the frame's one row, named in GX's results
+    judged = quality.validate(
+        aggregate_suite(stage, [aggregate for _, aggregate in figures.values()]),
+        frame,
+        run_name=f"{run_id}-{stage}",
+    )
+    for outcome in judged.outcomes:
+        # Told as the suite's own expectation, with its unexpected rows and examples.
+        result, aggregate = figures[outcome.column or ""]
+        result.outcomes.append(
+            ExpectationOutcome(
+                expectation=aggregate.expectation["type"],
+                column=aggregate.expectation["kwargs"].get("column"),
+                severity=outcome.severity,
+                success=outcome.success,
+                unexpected_count=frame_value(frame, aggregate.figure + " unexpected"),
+                observed_value={aggregate.figure: frame_value(frame, aggregate.figure)},
+                examples=[] if outcome.success else example_values(conn, aggregate),
+                why=outcome.why,
+                error=outcome.error,
             )
-    return result
+        )
+    return results
 
 
 def enforce(results: list[GateResult]) -> list[GateResult]:
