@@ -7,10 +7,12 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from copydesk.quality.gates import GateFailed, enforce, validate_stage
+from copydesk.ingest.lake import DOCUMENT_SCHEMA
+from copydesk.quality.aggregates import is_table_level
+from copydesk.quality.gates import GateFailed, check_suite, enforce, validate_stage
 from copydesk.quality.gx_context import QualityContext
 from copydesk.quality.suites import load_suites, read_gated_rows
-from copydesk.warehouse.build import build_models, record_table_counts
+from copydesk.warehouse.build import build_models, record_new_documents, record_table_counts
 from copydesk.warehouse.models import load_models
 from copydesk.warehouse.runs import RUNS_SCHEMA, RunSummary
 from tests.conftest import build_warehouse, document, seed_documents
@@ -31,9 +33,12 @@ def seed_warehouse():
     return build_warehouse(seed_documents())
 
 
+def suite_named(name: str) -> dict:
+    return next(s for s in load_suites() if s["name"] == name)
+
+
 def check_articles(conn, quality):
-    articles = next(s for s in load_suites() if s["name"] == "articles")
-    return quality.validate(articles, read_gated_rows(conn, articles, "test-run"), "test-run")
+    return check_suite(conn, suite_named("articles"), "test-run", quality)
 
 
 def test_the_seed_warehouse_passes_every_marts_gate(seed_warehouse, quality):
@@ -80,6 +85,11 @@ def test_duplicated_document_rows_fail_the_one_article_per_document_rule(quality
     result = check_articles(conn, quality)
     failed = {(o.expectation, o.column) for o in result.failed_critical}
     assert failed == {("expect_column_values_to_be_unique", "doc_id")}
+    # Counted in SQL, and named: the duplicated document.
+    [duplicate] = result.failed_critical
+    doubled = conn.execute("select doc_id from main.articles group by 1 having count(*) > 1")
+    assert duplicate.unexpected_count == 1
+    assert duplicate.examples == [doubled.fetchall()[0][0]]
 
 
 def test_a_one_row_bad_fragments_table_fails_its_suite(quality):
@@ -88,9 +98,7 @@ def test_a_one_row_bad_fragments_table_fails_its_suite(quality):
         "create or replace table main.article_fragments as"
         " select * replace ('advert' as fragment_kind) from main.article_fragments limit 1"
     )
-    fragments = next(s for s in load_suites() if s["name"] == "article_fragments")
-    rows = read_gated_rows(conn, fragments, "test-run")
-    result = quality.validate(fragments, rows, "test-run")
+    result = check_suite(conn, suite_named("article_fragments"), "test-run", quality)
     assert [o.column for o in result.failed_critical] == ["fragment_kind"]
     with pytest.raises(GateFailed, match="gate 'article_fragments'"):
         gate(conn, "marts", "test-run", quality)
@@ -330,8 +338,9 @@ def violate(conn: duckdb.DuckDBPyConnection, table: str, expectation: dict) -> N
 def test_a_good_row_of_every_gated_table_passes_its_suite(suite, every_gated_table, quality):
     table = suite["meta"]["table"]
     conn = one_row_table(every_gated_table, table)
-    result = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
+    result = check_suite(conn, suite, "test-run", quality)
     assert result.rows_checked == 1
+    assert len(result.outcomes) == len(suite["expectations"])  # the table-level ones too
     assert result.passed and not result.warnings, result.summary()
 
 
@@ -342,7 +351,7 @@ def test_every_critical_expectation_fails_on_a_table_that_breaks_it(
     table = suite["meta"]["table"]
     conn = one_row_table(every_gated_table, table)
     violate(conn, table, expectation)
-    result = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
+    result = check_suite(conn, suite, "test-run", quality)
     kwargs = expectation["kwargs"]
     failed = [
         (o.expectation, o.column)
@@ -392,3 +401,107 @@ def test_stories_merging_may_shrink_a_derived_mart_but_losing_articles_stops_the
     record_table_counts(conn, {"main.articles": 3, "main.fct_stories": 3}, published)
     counts = quality.validate(suite, read_gated_rows(conn, suite, "test-run"), "test-run")
     assert [o.column for o in counts.failed_critical] == ["shrink_share"]
+
+
+NIGHT_TEXT = (
+    "BERLIN (dpa) - The city council approved a new tram line on Tuesday, linking the eastern"
+    " districts to the main station. Construction starts next spring and should take three years,"
+    " the transport office said.\n\nThe line will carry 40,000 passengers a day."
+)
+
+
+def a_night_after_the_seeds() -> duckdb.DuckDBPyConnection:
+    """The seeds built in full, then updated as a night does with one unrelated new document
+    (night.txt): its build rewrites only that document's article."""
+    conn = build_warehouse(seed_documents())
+    night = pa.Table.from_pylist([document(NIGHT_TEXT, source_id="night.txt")], DOCUMENT_SCHEMA)
+    conn.register("night", night)
+    conn.execute("insert into raw.documents select * from night")
+    conn.unregister("night")
+    record_new_documents(conn)
+    build_models(conn, load_models(), incremental=True)
+    return conn
+
+
+@pytest.fixture
+def night():
+    return a_night_after_the_seeds()
+
+
+def count(conn, sql: str) -> int:
+    return conn.execute(sql).fetchall()[0][0]
+
+
+def test_an_incremental_night_checks_the_rows_it_changed_and_aggregates_of_the_rest(night, quality):
+    results = {r.suite: r for r in gate(night, "marts", "test-run", quality)}
+    touched = "select doc_id from intermediate.int_touched_documents"
+    changed = count(night, f"select count(*) from main.articles where doc_id in ({touched})")  # noqa: S608
+    assert changed == 1 < count(night, "select count(*) from main.articles")
+    assert results["articles"].rows_checked == changed
+    assert results["article_fragments"].rows_checked == count(
+        night,
+        f"select count(*) from main.article_fragments where doc_id in ({touched})",  # noqa: S608
+    )
+    # The table-level expectations were judged too, on the whole table.
+    articles = suite_named("articles")
+    assert len(results["articles"].outcomes) == len(articles["expectations"])
+    unique = [o for o in results["articles"].outcomes if o.expectation.endswith("_unique")]
+    assert [o.observed_value for o in unique] == [
+        {"articles 1 article_id duplicates": 0},
+        {"articles 2 doc_id duplicates": 0},
+    ]
+
+
+def test_a_bad_row_among_the_nights_rows_fails_the_gate(night, quality):
+    night.execute("update main.articles set date_confidence = 1.7 where source_id = 'night.txt'")
+    with pytest.raises(GateFailed, match="expect_column_values_to_be_between\\(date_confidence\\)"):
+        gate(night, "marts", "test-run", quality)
+
+
+def test_a_night_reads_no_row_it_did_not_write_but_judges_keys_and_shares_on_all(night, quality):
+    # An earlier article broken after it passed is not read again...
+    night.execute("update main.articles set date_confidence = 1.7 where source_id like '000%'")
+    assert check_articles(night, quality).passed
+    # ...but a key repeated among earlier rows fails the night: uniqueness is table-wide.
+    night.execute(
+        "insert into main.articles select * replace (doc_id || '-twin' as doc_id)"
+        " from main.articles where source_id like '001%'"
+    )
+    result = check_articles(night, quality)
+    failed = [(o.expectation, o.column, o.examples) for o in result.failed_critical]
+    article_id = count(night, "select article_id from main.articles where source_id like '001%'")
+    assert failed == [("expect_column_values_to_be_unique", "article_id", [article_id])]
+    assert result.rows_checked == 1
+
+    # So is a share: most of the table undated fails, though the night's own article is dated.
+    night.execute("delete from main.articles where doc_id like '%-twin'")
+    night.execute("update main.articles set published_date = null where source_id != 'night.txt'")
+    night.execute("update main.articles set published_date = today() where source_id = 'night.txt'")
+    result = check_articles(night, quality)
+    assert [(o.column, o.unexpected_count) for o in result.failed_critical] == [
+        ("published_date", 5)
+    ]
+
+
+def test_a_full_build_checks_every_row_of_every_mart(seed_warehouse, quality):
+    results = {r.suite: r for r in gate(seed_warehouse, "marts", "test-run", quality)}
+    for mart in ("articles", "article_fragments", "copy_pairs"):
+        assert results[mart].rows_checked == count(
+            seed_warehouse,
+            f"select count(*) from main.{mart}",  # noqa: S608
+        )
+
+
+@pytest.mark.parametrize("suite", load_suites(), ids=lambda suite: suite["name"])
+def test_a_suite_checking_changed_rows_judges_keys_and_shares_table_wide(suite):
+    # A key or a share judged on the night's rows alone would pass a duplicate of an earlier row,
+    # or a table going bad a night at a time.
+    if suite["meta"].get("scope") != "changed_rows":
+        return
+    untagged = [
+        (e["type"], e["kwargs"]["column"])
+        for e in suite["expectations"]
+        if (e["type"] == "expect_column_values_to_be_unique" or "mostly" in e["kwargs"])
+        and not is_table_level(e)
+    ]
+    assert untagged == []

@@ -3,7 +3,9 @@
 GX runs on pandas DataFrames read from DuckDB. GX 1.24's SQL datasource fails on DuckDB (results
 are read after duckdb-engine closes the connection), while its pandas path works unpatched; to
 keep that path cheap a gate reads only the columns its suite names, the lake gate only the rows of
-the current run, and the staging gate only the rows of the build's new documents (and their twins).
+the current run, the staging gate only the rows of the build's new documents (and their twins),
+and a mart's gate only the rows the build changed, while its table-level expectations (keys
+unique, shares) judge one row of SQL aggregates over the whole table (quality/aggregates.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 
+from copydesk.quality.aggregates import (
+    aggregate_frame,
+    aggregate_suite,
+    aggregates_of,
+    example_values,
+    frame_value,
+    split_suite,
+)
 from copydesk.quality.suites import load_suites, read_gated_rows
 from copydesk.settings import EXPECTATIONS_DIR
 
@@ -108,10 +119,62 @@ def validate_stage(
     suites_dir: Path = EXPECTATIONS_DIR,
 ) -> list[GateResult]:
     """Check every suite of a stage and return the results, passed or not."""
-    return [
-        quality.validate(suite, read_gated_rows(conn, suite, run_id), run_name=f"{run_id}-{stage}")
-        for suite in load_suites(stage, suites_dir)
-    ]
+    return check_suites(conn, load_suites(stage, suites_dir), run_id, quality)
+
+
+def check_suite(
+    conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str, quality: QualityContext
+) -> GateResult:
+    """One suite's verdict, as its stage's gate gives it."""
+    return check_suites(conn, [suite], run_id, quality)[0]
+
+
+def check_suites(
+    conn: duckdb.DuckDBPyConnection, suites: list[dict], run_id: str, quality: QualityContext
+) -> list[GateResult]:
+    """Each suite's verdict: its row-level expectations on the rows its scope names (rows_checked),
+    its table-level ones on one row of SQL aggregates over the whole table. The figures of every
+    suite are judged in one GX validation, as each costs about as much as a table's rows."""
+    results, figures, frames = [], {}, []
+    for suite in suites:
+        run_name = f"{run_id}-{suite['meta']['stage']}"
+        rows, whole = split_suite(suite)
+        if rows["expectations"]:
+            result = quality.validate(rows, read_gated_rows(conn, rows, run_id), run_name=run_name)
+        else:
+            result = GateResult(suite["name"], suite["meta"]["table"], suite["meta"]["stage"], 0)
+        results.append(result)
+        if whole:
+            aggregates = aggregates_of(conn, suite, whole)
+            frames.append(aggregate_frame(conn, suite["meta"]["table"], aggregates))
+            figures.update({aggregate.figure: (result, aggregate) for aggregate in aggregates})
+    if not frames:
+        return results
+    stage = "+".join(dict.fromkeys(suite["meta"]["stage"] for suite in suites))
+    frame = pd.concat(frames, axis=1)
+    frame.insert(0, "stage", stage)  # the frame's one row, named in GX's results
+    judged = quality.validate(
+        aggregate_suite(stage, [aggregate for _, aggregate in figures.values()]),
+        frame,
+        run_name=f"{run_id}-{stage}",
+    )
+    for outcome in judged.outcomes:
+        # Told as the suite's own expectation, with its unexpected rows and examples.
+        result, aggregate = figures[outcome.column or ""]
+        result.outcomes.append(
+            ExpectationOutcome(
+                expectation=aggregate.expectation["type"],
+                column=aggregate.expectation["kwargs"].get("column"),
+                severity=outcome.severity,
+                success=outcome.success,
+                unexpected_count=frame_value(frame, aggregate.figure + " unexpected"),
+                observed_value={aggregate.figure: frame_value(frame, aggregate.figure)},
+                examples=[] if outcome.success else example_values(conn, aggregate),
+                why=outcome.why,
+                error=outcome.error,
+            )
+        )
+    return results
 
 
 def enforce(results: list[GateResult]) -> list[GateResult]:

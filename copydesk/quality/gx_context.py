@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
 from copydesk.quality.data_docs import data_values_escaped, vendor_docs_assets
 from copydesk.quality.gates import ExpectationOutcome, GateResult
+from copydesk.quality.suites import expectation_parameters
 from copydesk.settings import quiet_environment
 
 EXAMPLES_PER_FAILURE = 5
@@ -74,9 +74,7 @@ class QualityContext:
         )
         run = checkpoint.run(
             batch_parameters={"dataframe": frame},
-            expectation_parameters={
-                "latest_plausible_date": (date.today() + timedelta(days=1)).isoformat()
-            },
+            expectation_parameters=expectation_parameters(),
             run_id=gx.core.run_identifier.RunIdentifier(run_name=run_name),
         )
         outcomes = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,11 @@ from copydesk.settings import EXPECTATIONS_DIR
 from copydesk.warehouse.connection import table_exists
 
 GATED_STAGES = ("ingest", "staging", "marts", "publish")
+
+
+def expectation_parameters() -> dict[str, str]:
+    """The values of the suites' `{"$PARAMETER": name}` bounds, for GX and for table-level SQL."""
+    return {"latest_plausible_date": (date.today() + timedelta(days=1)).isoformat()}
 
 
 def missing_suites(directory: Path, marts: list[str]) -> list[str]:
@@ -110,6 +116,9 @@ def read_gated_rows(conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str):
         sql, params = f"select {columns} from {table} where run_id = ?", [run_id]  # noqa: S608
     elif scope == "new_documents" and table_exists(conn, NEW_DOCUMENTS):
         sql, params = f"select {columns} from {table} where {new_rows(suite)}", []  # noqa: S608
+    elif scope == "changed_rows" and changed_rows_known(conn, suite):
+        changed = suite["meta"]["changed_rows"]
+        sql, params = f"select {columns} from {table} where {changed}", []  # noqa: S608
     else:
         sql, params = f"select {columns} from {table}", []  # noqa: S608
     frame = conn.execute(sql, params).df()
@@ -118,6 +127,14 @@ def read_gated_rows(conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str):
         if types[column] == "DATE":
             frame[column] = frame[column].dt.date
     return frame
+
+
+def changed_rows_known(conn: duckdb.DuckDBPyConnection, suite: dict) -> bool:
+    """Whether every table the suite's `changed_rows` condition reads is there: the build's
+    (every document in a full build, the night's in an update). Without them (a table checked
+    outside a build) every row is read."""
+    tables = re.findall(r"\bfrom\s+([a-z_]+\.[a-z_]+)", suite["meta"]["changed_rows"])
+    return bool(tables) and all(table_exists(conn, table) for table in tables)
 
 
 # The documents this build added (copydesk.warehouse.build.record_new_documents): every one in a
