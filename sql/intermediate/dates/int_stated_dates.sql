@@ -285,8 +285,12 @@ page_dates as (
     -- in the page (seen only when ingested, a page may list any later date).
     select
         matches.doc_id,
+        -- The chosen line and the date it proposes, picked together.
         arg_min(
-            matches.proposed_date,
+            {
+                'stated_date': matches.proposed_date,
+                'page_line': left(trim(matches.page_line), 200)
+            },
             {
                 'header': matches.proposed_date is distinct from matches.day_header,
                 'year': matches.stated_date <> matches.proposed_date,
@@ -295,18 +299,7 @@ page_dates as (
                 'age': case when matches.is_fetched then -date_diff('day', earliest_news_date(), matches.stated_date) else 0 end,
                 'line_no': matches.line_no
             }
-        ) as stated_date,
-        arg_min(
-            left(trim(matches.page_line), 200),
-            {
-                'header': matches.proposed_date is distinct from matches.day_header,
-                'year': matches.stated_date <> matches.proposed_date,
-                'tier': case when matches.says_published then 0 when matches.says_updated then 2 else 1 end,
-                'distance': abs(date_diff('day', matches.stated_date, coalesce(url_dates.path_date, url_dates.timestamp_date, metadata.stated_date, matches.stated_date))),
-                'age': case when matches.is_fetched then -date_diff('day', earliest_news_date(), matches.stated_date) else 0 end,
-                'line_no': matches.line_no
-            }
-        ) as page_line,
+        ) as chosen,
         -- A header's reading is the outlet's statement of it, not a listing's date: its own prior.
         case when any_value(matches.day_header) is null then 'page_date' else 'page_date_reading' end
             as prior_kind
@@ -331,7 +324,7 @@ anchors as (
             documents.header_date,
             url_dates.path_date,
             url_dates.timestamp_date,
-            page_dates.stated_date,
+            page_dates.chosen.stated_date,
             metadata.stated_date,
             documents.seen_date
         ) as anchor
@@ -369,10 +362,10 @@ stated as (
 
     select
         doc_id,
-        stated_date,
+        chosen.stated_date,
         'page_date',
         prior_kind,
-        page_line
+        chosen.page_line
     from page_dates
 
     union all
