@@ -1,11 +1,12 @@
 """Hostile-input benchmark: peak memory of a whole nightly run over documents built to hurt.
 
 Writes a raw folder of a 10 MB single-line .txt (words and date expressions, no line break), a
-JSONL file whose one record is a 10 MB single-line text between two normal ones, and the bundled
-seed articles; runs `copydesk run` on it in a child process with its own temp data folder and
-Prefect home; polls the resident memory of the whole process tree (the run and every child it
-starts) and reports the peak against the 2 GiB target. A tree above --kill-above GiB is killed, so
-a regression cannot take the machine down. Results go to bench/out/hostile_results.json.
+JSONL file whose one record is a 10 MB single-line text between two normal ones, a .txt of 10 MB
+in short dated lines (each a byline the date models read), and the bundled seed articles; runs
+`copydesk run` on it in a child process with its own temp data folder and Prefect home; polls the
+resident memory of the whole process tree (the run and every child it starts) and reports the
+peak against the 2 GiB target. A tree above --kill-above GiB is killed, so a regression cannot
+take the machine down. Results go to bench/out/hostile_results.json.
 
 Usage: python bench/hostile.py [--megabytes 10] [--kill-above 6] [--keep]
 """
@@ -43,6 +44,10 @@ def write_inputs(raw: Path, megabytes: int) -> dict[str, int]:
     size = megabytes * 10**6
     line = (SENTENCE * (size // len(SENTENCE) + 1))[:size]
     (raw / "one-line.txt").write_text(" date 2025-06-02 ISTANBUL: " + line, encoding="utf-8")
+    byline = "Updated 8 May 2025\n"
+    (raw / "many-lines.txt").write_text(
+        " date 2025-05-08 Bylines\n\n" + byline * (size // len(byline)), encoding="utf-8"
+    )
     words = " ".join(f"word{number % 5000}" for number in range(size // 9))[:size]
     with open(raw / "one-record.jsonl", "w", encoding="utf-8") as sink:
         sink.write(json.dumps({"id": "before", "text": "A short story before. " * 20}) + "\n")

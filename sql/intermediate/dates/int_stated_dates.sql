@@ -90,6 +90,15 @@ url_dates as (
     from url_parts
 ),
 
+split_pages as (
+    -- Each page's lines, split once: a split inside the lambda below ran once per line.
+    select
+        doc_id,
+        seen_date,
+        string_split(page_text, e'\n') as split_lines
+    from documents
+),
+
 page_lines as (
     -- The page's lines that may state its full date: a byline or listing line (short, and at most
     -- three lowercase words, "at", "by"), or a machine timestamp. A longer line is a sentence of
@@ -102,8 +111,8 @@ page_lines as (
         unnest(
             list_filter(
                 list_transform(
-                    range(1, len(string_split(page_text, e'\n')) + 1),
-                    lambda line_no: { 'page_line': string_split(page_text, e'\n')[line_no], 'line_no': line_no }
+                    range(1, len(split_lines) + 1),
+                    lambda line_no: { 'page_line': split_lines[line_no], 'line_no': line_no }
                 ),
                 -- a case, so most lines (no number of four digits) pay for one test only
                 lambda numbered: case
@@ -121,7 +130,7 @@ page_lines as (
             ),
             recursive := true
         )
-    from documents
+    from split_pages
 ),
 
 dated_lines as (
