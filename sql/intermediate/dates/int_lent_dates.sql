@@ -6,7 +6,7 @@
 with story_links as materialized (
     -- Story pairs both ways, of articles with no date of their own, with the article's copy group.
     -- Materialized before the relative's group is looked up: planned as one join, the two lookups
-    -- became a cross product of every article with every other (16M rows for 4k UCI titles).
+    -- became a cross product of every article with every other once story pairs were many.
     select
         pairs.doc_id,
         pairs.relative_doc_id,

@@ -80,8 +80,8 @@ nodes as (
 
 ranked_edges as materialized (
     -- Each edge with both ends' ranks, looked up once on equalities: comparing ranks inside the
-    -- passes was planned as a join of every group with every lower-ranked one (8M rows for 4k
-    -- UCI titles linked by 61k story pairs), and only then with the edges.
+    -- passes was planned as a join of every group with every lower-ranked one, and only then
+    -- with the edges, once story pairs were many (headlines).
     select
         edges.node,
         edges.other,

@@ -82,7 +82,7 @@ shared as (
         and right_side.term = left_side.term
     group by all
     -- Two headlines: 3 shared words, a quarter of each one's (a 39-word body sharing 3 common
-    -- words is no match); on UCI's tuning half a cosine bar only lost recall. Else 4 names.
+    -- words is no match); no cosine bar, which on UCI's tuning half only lost recall. Else 4 names.
     having if(
         bool_and(left_side.headline and right_side.headline),
         count(*) >= 3
