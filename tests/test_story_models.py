@@ -63,10 +63,11 @@ def story_pairs_of(
     names_by_article: dict[str, dict[str, int]],
     copies: tuple[tuple[str, str], ...] = (),
     in_scope: str | None = None,
+    headlines: str = "",
 ) -> list[dict]:
     """int_story_pairs on its own, for undated articles given as {name: articles mentioning it},
     every name weighing 1, with the verified copy pairs `copies`; `in_scope` names the articles an
-    update computes (all of them when None)."""
+    update computes (all of them when None), `headlines` those that are headlines."""
     # Hex ids whose first 16 digits (the doc_key) fit a signed 64-bit integer.
     doc_ids = {article: "0" + article * 63 for article in names_by_article}
     scope = {}
@@ -80,7 +81,13 @@ def story_pairs_of(
         {
             **scope,
             "intermediate.int_story_terms": [
-                {"doc_id": doc_ids[article], "term": name, "weight": 1.0, "documents_with_term": df}
+                {
+                    "doc_id": doc_ids[article],
+                    "term": name,
+                    "weight": 1.0,
+                    "documents_with_term": df,
+                    "headline": article in headlines,
+                }
                 for article, names in names_by_article.items()
                 for name, df in names.items()
             ],
@@ -196,6 +203,72 @@ def test_names_new_since_the_snapshot_pair_a_nights_articles():
     assert len(story_pairs_of({"a": fresh, "b": fresh}, in_scope="ab")) == 1
 
 
+def test_headlines_pair_on_three_shared_words_that_are_a_quarter_of_each():
+    # Headlines: every word is a term. Three shared words pair two headlines; a long article
+    # still needs four shared names, and three shared words among 13 are too small a share.
+    words = {"yellen": 5, "rates": 40, "considerable": 9}
+    pairs = story_pairs_of(
+        {
+            "a": {**words, "stay": 30, "low": 50},
+            "b": {**words, "keep": 30, "interest": 20, "time": 60},
+            "c": {**words, "fed": 80, "bank": 50},
+            "d": {**words, **{f"other{n}": 2 for n in range(10)}},
+        },
+        headlines="abd",
+    )
+    assert [(p["doc_a"][1], p["doc_b"][1], p["shared_terms"]) for p in pairs] == [("a", "b", 3)]
+
+
+def test_a_headline_gets_all_its_words_as_terms_and_an_article_only_its_names():
+    headline = document(
+        "Fed's Yellen Says Rates To Stay Low For Considerable Time",
+        format="jsonl",
+        title_hint="Fed's Yellen Says Rates To Stay Low For Considerable Time",
+    )
+    article = document(
+        " date 2025-06-02 WASHINGTON: Federal Reserve chair Janet Yellen said on Monday that"
+        " interest rates would stay low for a considerable time, as hiring slowed across the"
+        " country and prices rose more slowly than the central bank had expected this spring,"
+        " leaving policymakers in no hurry to act before the summer."
+    )
+    conn = build_warehouse([headline, article])
+    terms = query(
+        conn,
+        "select source_id, list_sort(list(term)) as terms, bool_and(headline) as headline"
+        " from intermediate.int_story_names join staging.stg_documents using (doc_id)"
+        " group by all order by headline",
+    )
+    names, words = terms
+    # The article's terms are names only; the headline's every word of 3+ letters but stopwords.
+    assert not names["headline"] and "janet" in names["terms"] and "rates" not in names["terms"]
+    assert words["headline"]
+    assert words["terms"] == ["considerable", "fed", "low", "rates", "stay", "time", "yellen"]
+
+
+def test_headlines_on_one_event_pair_and_one_sharing_a_topic_word_does_not():
+    headlines = {
+        "one": "Fed's Yellen Says Rates To Stay Low For Considerable Time",
+        "two": "Yellen: Fed will keep interest rates low for a considerable time",
+        # Another Fed story: the topic word alone is no story.
+        "other": "Fed's Plosser Says Weak Data Caused By Weather, Taper Should Go On",
+    }
+    conn = build_warehouse(
+        [
+            document(text, source_id=name, format="jsonl", title_hint=text)
+            for name, text in headlines.items()
+        ]
+    )
+    pairs = query(
+        conn,
+        "select a.source_id as a, b.source_id as b from intermediate.int_story_pairs"
+        " join staging.stg_documents as a on a.doc_id = doc_a"
+        " join staging.stg_documents as b on b.doc_id = doc_b",
+    )
+    assert [sorted((p["a"], p["b"])) for p in pairs] == [["one", "two"]]
+    stories = dict(conn.execute("select source_id, story_id from articles").fetchall())
+    assert stories["one"] == stories["two"] != stories["other"]
+
+
 def story_terms_of(names: dict[str, dict[str, int]], idf: dict[str, int], documents: int):
     """int_story_terms for articles given as {name: mentions}, under a snapshot of `documents`
     articles where `idf` maps a name to the articles mentioning it."""
@@ -205,7 +278,7 @@ def story_terms_of(names: dict[str, dict[str, int]], idf: dict[str, int], docume
             "intermediate.int_story_terms",
             {
                 "intermediate.int_story_names": [
-                    {"doc_id": doc, "term": term, "term_frequency": tf}
+                    {"doc_id": doc, "term": term, "term_frequency": tf, "headline": False}
                     for doc, terms in names.items()
                     for term, tf in terms.items()
                 ],

@@ -3,7 +3,31 @@
 -- aligned through both leads' first time expression ("said Monday" against "yesterday said");
 -- to an article with dates of its own, a relative may only choose between them.
 -- @grain none: two copies of the same source, date and confidence give two equal rows, and both count
-with relatives as (
+with story_links as materialized (
+    -- Story pairs both ways, of articles with no date of their own, with the article's copy group.
+    -- Materialized before the relative's group is looked up: planned as one join, the two lookups
+    -- became a cross product of every article with every other once story pairs were many.
+    select
+        pairs.doc_id,
+        pairs.relative_doc_id,
+        own_group.copy_group_doc_id
+    from (
+        select
+            doc_a as doc_id,
+            doc_b as relative_doc_id
+        from intermediate.int_story_pairs
+        union all
+        select
+            doc_b,
+            doc_a
+        from intermediate.int_story_pairs
+    ) as pairs
+    join intermediate.int_copy_groups as own_group
+        on own_group.doc_id = pairs.doc_id
+    where pairs.doc_id not in (select doc_id from intermediate.int_own_dates)
+),
+
+relatives as (
     -- The article's verified copies lend their dates; the articles it is paired with by story
     -- only lend theirs to an article with no date of its own (a story runs over days, so it must
     -- not overrule a header). Direct pairs only: a long chain of copies lends nothing extra.
@@ -20,27 +44,14 @@ with relatives as (
     from intermediate.int_copy_pairs
     union all
     select
-        pairs.doc_id,
-        pairs.relative_doc_id,
+        story_links.doc_id,
+        story_links.relative_doc_id,
         'story'
-    from (
-        select
-            doc_a as doc_id,
-            doc_b as relative_doc_id
-        from intermediate.int_story_pairs
-        union all
-        select
-            doc_b,
-            doc_a
-        from intermediate.int_story_pairs
-    ) as pairs
-    join intermediate.int_copy_groups as own_group
-        on own_group.doc_id = pairs.doc_id
+    from story_links
     join intermediate.int_copy_groups as relative_group
-        on relative_group.doc_id = pairs.relative_doc_id
-    where pairs.doc_id not in (select doc_id from intermediate.int_own_dates)
-        -- a story pair inside one copy group links copies, which lend as copies or not at all
-        and own_group.copy_group_doc_id <> relative_group.copy_group_doc_id
+        on relative_group.doc_id = story_links.relative_doc_id
+    -- a story pair inside one copy group links copies, which lend as copies or not at all
+    where story_links.copy_group_doc_id <> relative_group.copy_group_doc_id
 ),
 
 lent_dates as (

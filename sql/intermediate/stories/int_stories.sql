@@ -78,6 +78,23 @@ nodes as (
         using (node)
 ),
 
+ranked_edges as materialized (
+    -- Each edge with both ends' ranks, looked up once on equalities: comparing ranks inside the
+    -- passes was planned as a join of every group with every lower-ranked one, and only then
+    -- with the edges, once story pairs were many (headlines).
+    select
+        edges.node,
+        edges.other,
+        edges.similarity,
+        self.centre_rank as node_rank,
+        neighbour.centre_rank as other_rank
+    from edges
+    join nodes as self
+        on self.node = edges.node
+    join nodes as neighbour
+        on neighbour.node = edges.other
+),
+
 -- In each pass a group with more story links than every unassigned neighbour is a centre; its
 -- unassigned neighbours join the one they are most similar to if all their dated articles lie
 -- within story_days() of its earliest date (a centre whose copies span more than that takes no
@@ -106,14 +123,16 @@ stars(node, centre, pass) using key (node) as (
 
         open_edges as (
             select
-                edges.node,
-                edges.other,
-                edges.similarity
-            from edges
+                ranked_edges.node,
+                ranked_edges.other,
+                ranked_edges.similarity,
+                ranked_edges.node_rank,
+                ranked_edges.other_rank
+            from ranked_edges
             semi join open_nodes as open_node
-                on open_node.node = edges.node
+                on open_node.node = ranked_edges.node
             semi join open_nodes as open_other
-                on open_other.node = edges.other
+                on open_other.node = ranked_edges.other
         ),
 
         centres as (
@@ -125,13 +144,9 @@ stars(node, centre, pass) using key (node) as (
                 using (node)
             anti join (
                 select
-                    open_edges.node
+                    node
                 from open_edges
-                join nodes as self
-                    on self.node = open_edges.node
-                join nodes as neighbour
-                    on neighbour.node = open_edges.other
-                where neighbour.centre_rank < self.centre_rank
+                where other_rank < node_rank
             ) as outranked
                 using (node)
         ),
