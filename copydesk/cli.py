@@ -168,6 +168,17 @@ def command_run(args) -> int:
         if quiet is not None:
             print_summary(quiet)
             return 0
+        from copydesk.status import live_served_api
+
+        # A night with news reports to `copydesk serve`'s server when one is up, rather than
+        # paying for Prefect's temporary server; the run then shows in serve's UI too.
+        served = live_served_api(settings)
+        if served:
+            os.environ["PREFECT_API_URL"] = served
+            print(
+                f"copydesk run: reporting to copydesk serve's Prefect server at {served}",
+                file=sys.stderr,
+            )
     from copydesk.quality.gates import GateFailed
     from flows.nightly import nightly
 

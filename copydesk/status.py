@@ -124,6 +124,17 @@ def served_api(settings: Settings) -> str:
         return ""
 
 
+def live_served_api(settings: Settings) -> str:
+    """The API of `copydesk serve`'s Prefect server when it answers its health check, else ""."""
+    api = served_api(settings).rstrip("/")
+    if not api:
+        return ""
+    try:  # a file left by a serve that was killed names a port nobody answers on
+        return api if prefect_api(api, "/health") is True else ""
+    except (urllib.error.URLError, OSError, ValueError):
+        return ""
+
+
 def next_run(deployment: str, now: datetime, served: str = "") -> str:
     """The deployment's next scheduled flow run, asked of the Prefect API named by
     PREFECT_API_URL, else of the server `copydesk serve` started; best effort, never an error."""

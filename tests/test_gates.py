@@ -11,7 +11,7 @@ from copydesk.ingest.lake import DOCUMENT_SCHEMA
 from copydesk.quality.aggregates import is_table_level
 from copydesk.quality.gates import GateFailed, check_suite, enforce, validate_stage
 from copydesk.quality.gx_context import QualityContext
-from copydesk.quality.suites import load_suites, read_gated_rows
+from copydesk.quality.suites import load_suites, new_rows, read_gated_rows
 from copydesk.warehouse.build import build_models, record_new_documents, record_table_counts
 from copydesk.warehouse.models import load_models
 from copydesk.warehouse.runs import RUNS_SCHEMA, RunSummary
@@ -237,6 +237,29 @@ def test_a_night_checks_the_term_rows_of_its_new_articles_by_their_key(quality):
     ).fetchall()
     assert term_rows_checked(conn, quality, sample_documents=1) in {n for (n,) in rows_per_article}
     assert term_rows_checked(conn, quality) == sum(n for (n,) in rows_per_article)
+
+
+def test_the_term_sample_is_the_same_documents_whatever_order_they_were_written_in():
+    suite = next(s for s in load_suites() if s["name"] == "article_terms")
+    sampled = []
+    for order in ("doc_key", "doc_key desc", "hash(doc_key + 1)"):
+        conn = duckdb.connect()
+        conn.execute("create schema build")
+        conn.execute(
+            "create table build.new_documents as select 'd' || i as doc_id, i as doc_key"
+            f" from range(20000) as keys(i) order by {order.replace('doc_key', 'i')}"
+        )
+        conn.execute(
+            "create table article_terms as select i as article_key from range(20000) as keys(i)"
+        )
+        sampled.append(
+            conn.execute(
+                f"select list(article_key order by article_key) from article_terms"
+                f" where {new_rows(suite)}"
+            ).fetchone()[0]
+        )
+    assert len(sampled[0]) == suite["meta"]["sample_documents"] < 20000
+    assert sampled[0] == sampled[1] == sampled[2]
 
 
 def test_a_full_build_checks_every_staging_row(quality):

@@ -2,6 +2,7 @@
 the reports are kept while they are current for the published generation."""
 
 import json
+import os
 import shutil
 
 import duckdb
@@ -11,6 +12,7 @@ from copydesk.cli import main
 from copydesk.nothing_new import run_if_nothing_new
 from copydesk.quality.reports import stamp_path
 from copydesk.settings import Settings
+from copydesk.status import live_served_api
 from flows.nightly import nightly
 from tests.conftest import SEEDS_DIR
 from tests.test_recovery import write_day_two
@@ -114,7 +116,11 @@ def test_reports_are_rebuilt_when_missing_or_built_for_another_generation(publis
     assert json.loads(stamp_path(settings).read_text()) == stamp
 
 
-def test_a_night_with_a_file_to_read_is_left_to_the_flow_having_written_nothing(published):
+def test_a_night_with_a_file_to_read_is_left_to_the_flow_having_written_nothing(
+    published, monkeypatch, capsys
+):
+    from prefect.settings import PREFECT_API_URL
+
     raw, data = published
     settings = Settings.from_env(raw, data)
     (raw / "tonight.txt").write_text("A new story arrives tonight and is long enough to publish.")
@@ -124,8 +130,25 @@ def test_a_night_with_a_file_to_read_is_left_to_the_flow_having_written_nothing(
     assert run_if_nothing_new(Settings.from_env(raw, data, full_rebuild=True)) is None
     assert lake_files(data) == before
 
-    summary = nightly(raw_dir=str(raw), data_dir=str(data))
-    assert summary.status == "published" and summary.ingest["documents_new"] == 1
+    # The flow reports to `copydesk serve`'s server when it answers (here the session's).
+    served = PREFECT_API_URL.value()
+    settings.served_api_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.served_api_path.write_text(served + "\n")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    flow_runs = nightly_flow_runs()
+    assert main(["run", "--raw", str(raw), "--data", str(data)]) == 0
+    assert f"reporting to copydesk serve's Prefect server at {served}" in capsys.readouterr().err
+    assert os.environ["PREFECT_API_URL"] == served
+    assert nightly_flow_runs() == flow_runs + 1
+    assert runs(data)[-1][1] == "published"
+
+
+def test_a_serve_that_no_longer_answers_is_not_reported_to(tmp_path):
+    settings = Settings.from_env(tmp_path / "raw", tmp_path / "data")
+    assert live_served_api(settings) == ""  # no serve ever ran
+    settings.served_api_path.parent.mkdir(parents=True)
+    settings.served_api_path.write_text("http://127.0.0.1:9/api\n")  # a killed serve's file
+    assert live_served_api(settings) == ""
 
 
 def test_with_a_prefect_server_named_the_night_is_a_flow_run(published, monkeypatch):

@@ -110,20 +110,31 @@ pair_domains as (
         or outlet_b.outlet_domain in (select outlet_domain from intermediate.int_outlet_template_shingles)
 ),
 
+pair_domain as (
+    -- Each of the two domains of a pair on a row of its own: joined by `in (domain_a, domain_b)`
+    -- the templates were a nested loop over every pair and every template shingle.
+    select
+        key_a,
+        key_b,
+        unnest([domain_a, domain_b]) as outlet_domain,
+        ingested_at
+    from pair_domains
+),
+
 template_of_a as (
     -- The first document's shingles in either document's outlet template: a site's promo block
     -- shared by two of its pages, or by sister sites of one network, is no evidence either.
     select distinct
-        pair_domains.key_a,
-        pair_domains.key_b,
+        pair_domain.key_a,
+        pair_domain.key_b,
         templates.shingle
-    from pair_domains
+    from pair_domain
     join intermediate.int_outlet_template_shingles as templates
-        on templates.outlet_domain in (pair_domains.domain_a, pair_domains.domain_b)
+        on templates.outlet_domain = pair_domain.outlet_domain
         -- a template found after the pair was verified does not change it (see the template model)
-        and templates.template_since <= pair_domains.ingested_at
+        and templates.template_since <= pair_domain.ingested_at
     semi join intermediate.int_shingles as shingles
-        on shingles.doc_key = pair_domains.key_a
+        on shingles.doc_key = pair_domain.key_a
         and shingles.shingle = templates.shingle
 ),
 
