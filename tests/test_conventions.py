@@ -117,3 +117,25 @@ def test_no_sql_casts_a_value_without_try():
             f"{path}: use try_cast/try_strptime, or say why the cast cannot fail on the line"
             f" (`-- total: <why>`): {found}"
         )
+
+
+# Joins DuckDB runs by comparing every row of one side with every row of the other: a condition
+# that is not an equality (`in (a, b)`, `like`, `<`) turns a join linear in the corpus quadratic.
+QUADRATIC_JOINS = re.compile(
+    r"─ (Nested Loop Join|Blockwise Nl Join|Piecewise Merge Join|Ie Join) ─", re.IGNORECASE
+)
+
+
+def test_no_model_plans_a_join_that_compares_every_row_with_every_row():
+    from tests.conftest import build_warehouse, seed_documents
+
+    conn = build_warehouse(seed_documents())
+    for model in load_models():
+        if model.layer == "staging":
+            continue  # reference tables and one scan of the lake: no join grows with the corpus
+        plan = "\n".join(
+            str(cell) for row in conn.execute(f"explain {model.sql}").fetchall() for cell in row
+        )
+        assert not QUADRATIC_JOINS.findall(plan), (
+            f"{model.path}: {QUADRATIC_JOINS.findall(plan)} - join on equalities, then filter"
+        )

@@ -36,6 +36,21 @@ nodes as (
         on link_counts.node = documents.doc_id
 ),
 
+ranked_edges as materialized (
+    -- Each edge with both ends' ranks, looked up once on equalities: comparing ranks inside the
+    -- passes was planned as an inequality join of every article with the lower-ranked ones.
+    select
+        edges.node,
+        edges.other,
+        self.centre_rank as node_rank,
+        neighbour.centre_rank as other_rank
+    from edges
+    join nodes as self
+        on self.node = edges.node
+    join nodes as neighbour
+        on neighbour.node = edges.other
+),
+
 -- In each pass an article with more copies than every unassigned copy of its own is a centre;
 -- its unassigned copies join it when each is a copy of at least star_share() of the star (the
 -- centre counts); the others go on to the next pass, at most 6.
@@ -62,13 +77,15 @@ stars(node, centre, pass) using key (node) as (
 
         open_edges as (
             select
-                edges.node,
-                edges.other
-            from edges
+                ranked_edges.node,
+                ranked_edges.other,
+                ranked_edges.node_rank,
+                ranked_edges.other_rank
+            from ranked_edges
             semi join open_nodes as open_node
-                on open_node.node = edges.node
+                on open_node.node = ranked_edges.node
             semi join open_nodes as open_other
-                on open_other.node = edges.other
+                on open_other.node = ranked_edges.other
         ),
 
         centres as (
@@ -78,13 +95,9 @@ stars(node, centre, pass) using key (node) as (
             from open_nodes
             anti join (
                 select
-                    open_edges.node
+                    node
                 from open_edges
-                join nodes as self
-                    on self.node = open_edges.node
-                join nodes as neighbour
-                    on neighbour.node = open_edges.other
-                where neighbour.centre_rank < self.centre_rank
+                where other_rank < node_rank
             ) as outranked
                 using (node)
         ),
@@ -93,10 +106,8 @@ stars(node, centre, pass) using key (node) as (
             -- Each open copy of a new centre joins the best-ranked centre it copies.
             select
                 open_edges.node,
-                arg_min(open_edges.other, nodes.centre_rank) as centre
+                arg_min(open_edges.other, open_edges.other_rank) as centre
             from open_edges
-            join nodes
-                on nodes.node = open_edges.other
             where open_edges.other in (select node from centres)
                 and open_edges.node not in (select node from centres)
             group by open_edges.node

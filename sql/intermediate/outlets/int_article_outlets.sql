@@ -33,18 +33,31 @@ hosts as (
     where coalesce(url_host, hint_host) is not null
 ),
 
+host_suffixes as (
+    -- Each host with every suffix of it at a dot (news.yahoo.com, yahoo.com, com): a reference
+    -- domain matches the host or a parent of it on equality, never a join on `like`.
+    select
+        host,
+        unnest(
+            list_transform(
+                range(1, len(string_split(host, '.')) + 1),
+                lambda first_label: array_to_string(string_split(host, '.')[first_label:], '.')
+            )
+        ) as host_suffix
+    from hosts
+),
+
 host_outlets as (
     -- Each distinct host once: its registrable domain and its longest matching reference domain.
     select
-        hosts.host,
-        registrable_domain(hosts.host) as registrable,
+        host_suffixes.host,
+        registrable_domain(host_suffixes.host) as registrable,
         arg_max(reference.outlet, length(reference.domain)) as outlet,
         arg_max(reference.outlet_kind, length(reference.domain)) as outlet_kind,
         arg_max(reference.country, length(reference.domain)) as country
-    from hosts
+    from host_suffixes
     left join staging.stg_outlet_domains as reference
-        on reference.domain = hosts.host
-        or hosts.host like '%.' || reference.domain
+        on reference.domain = host_suffixes.host_suffix
     group by all
 ),
 
