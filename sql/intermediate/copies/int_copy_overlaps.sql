@@ -15,6 +15,20 @@ with candidates as (
         or key_b in (select doc_key from intermediate.int_changed_documents)
 ),
 
+pair_shingles as materialized (
+    -- The shingles of the candidates' documents only: every join below reads these, so a night
+    -- hashes its pairs' shingles, not the whole warehouse's.
+    select
+        doc_key,
+        shingle
+    from intermediate.int_shingles
+    where doc_key in (
+        select key_a from candidates
+        union
+        select key_b from candidates
+    )
+),
+
 candidate_shingles as (
     -- The first article's shingles, once for each candidate partner.
     select
@@ -22,7 +36,7 @@ candidate_shingles as (
         candidates.key_b,
         shingles.shingle
     from candidates
-    join intermediate.int_shingles as shingles
+    join pair_shingles as shingles
         on shingles.doc_key = candidates.key_a
 ),
 
@@ -34,7 +48,7 @@ verified as (
         key_b,
         count(*) as shared_shingles
     from candidate_shingles
-    semi join intermediate.int_shingles as partner
+    semi join pair_shingles as partner
         on partner.doc_key = candidate_shingles.key_b
         and partner.shingle = candidate_shingles.shingle
     group by key_a, key_b
@@ -56,7 +70,7 @@ sizes as (
     select
         doc_key,
         count(*) as shingle_count
-    from intermediate.int_shingles
+    from pair_shingles
     where doc_key in (select doc_key from verified_documents)
     group by doc_key
 ),
@@ -65,9 +79,9 @@ common_occurrences as (
     select
         doc_key,
         shingle
-    from intermediate.int_shingles
+    from pair_shingles
     semi join intermediate.int_boilerplate_shingles as common
-        on common.shingle = int_shingles.shingle
+        on common.shingle = pair_shingles.shingle
     where doc_key in (select doc_key from verified_documents)
 ),
 
@@ -133,7 +147,7 @@ template_of_a as (
         on templates.outlet_domain = pair_domain.outlet_domain
         -- a template found after the pair was verified does not change it (see the template model)
         and templates.template_since <= pair_domain.ingested_at
-    semi join intermediate.int_shingles as shingles
+    semi join pair_shingles as shingles
         on shingles.doc_key = pair_domain.key_a
         and shingles.shingle = templates.shingle
 ),
@@ -162,7 +176,7 @@ shared_common as (
         key_b,
         count(*) as common_shingles
     from excluded_of_a
-    semi join intermediate.int_shingles as shingles_b
+    semi join pair_shingles as shingles_b
         on shingles_b.doc_key = excluded_of_a.key_b
         and shingles_b.shingle = excluded_of_a.shingle
     group by key_a, key_b
