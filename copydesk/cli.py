@@ -684,7 +684,15 @@ def command_export(args) -> int:
 
 def command_synth(args) -> int:
     from copydesk.synth import synth
+    from copydesk.synth.night import DEVSET
 
+    if not DEVSET.is_file():  # the prose is MEANTIME's articles, not shipped with the project
+        print(
+            f"copydesk synth: needs the MEANTIME devset at {DEVSET} (../shared/devsets beside"
+            " the project)",
+            file=sys.stderr,
+        )
+        return 2
     print(json.dumps(synth(args.articles, args.out, args.seed)))
     return 0
 

@@ -284,6 +284,13 @@ def test_synth_writes_a_night_and_its_truth(tmp_path, capsys):
     assert any((tmp_path / "raw").rglob("*.txt"))
 
 
+def test_synth_without_the_devset_says_where_it_looked(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("copydesk.synth.night.DEVSET", tmp_path / "missing.jsonl")
+    assert main(["synth", "--articles", "5", "--out", str(tmp_path / "night")]) == 2
+    assert f"needs the MEANTIME devset at {tmp_path / 'missing.jsonl'}" in capsys.readouterr().err
+    assert not (tmp_path / "night").exists()
+
+
 def search(published, capsys, *argv: str) -> tuple[int, list[dict], str]:
     """`copydesk search` in JSON: its exit code, the rows and what it said on stderr."""
     code = main(["search", "--data", str(published), "--format", "json", *argv])
