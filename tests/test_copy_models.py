@@ -301,6 +301,56 @@ def prose(words: list[str]) -> str:
     return "\n\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
 
 
+def expected_runs(own: list[str], other: list[str]) -> list[tuple[int, int]]:
+    """Each unbroken run of own's 5-word shingles that other has too: (first, last) position."""
+    theirs = {tuple(other[i : i + 5]) for i in range(len(other) - 4)}
+    shared = [i + 1 for i in range(len(own) - 4) if tuple(own[i : i + 5]) in theirs]
+    runs: list[tuple[int, int]] = []
+    for position in shared:
+        if runs and runs[-1][1] == position - 1:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    return runs
+
+
+def test_shared_runs_are_each_sides_unbroken_runs_of_the_shingles_the_other_has():
+    # Two texts sharing three passages in another order, one of them twice in the first text.
+    one, two, three = (made_up_words(n, seed=20 + n) for n in (60, 45, 30))
+    first = made_up_words(20, seed=11) + one + made_up_words(9, seed=12) + two + one[:12] + three
+    second = three + made_up_words(40, seed=13) + two + one + made_up_words(7, seed=14)
+    key_a, key_b = 11, 22
+    rows = run_model(
+        "intermediate.int_shared_runs",
+        {
+            "intermediate.int_copy_overlaps": [
+                {
+                    "key_a": key_a,
+                    "key_b": key_b,
+                    "shared_shingles": 120,
+                    "size_a": 180,
+                    "size_b": 190,
+                }
+            ],
+            "intermediate.int_document_words": [
+                {"doc_key": key_a, "word_text": " ".join(first)},
+                {"doc_key": key_b, "word_text": " ".join(second)},
+            ],
+            "intermediate.int_changed_documents": [
+                {"doc_id": "a" * 64, "doc_key": key_a},
+                {"doc_id": "b" * 64, "doc_key": key_b},
+            ],
+        },
+    )
+    for side, own, other in (("a", first, second), ("b", second, first)):
+        runs = sorted((r["run_start"], r["run_end"]) for r in rows if r["side"] == side)
+        assert runs == expected_runs(own, other) and len(runs) >= 2
+        assert {
+            (r["key_a"], r["key_b"], r["shingle_count"]) for r in rows if r["side"] == side
+        } == {(key_a, key_b, len(own) - 4)}
+    assert all(r["run_length"] == r["run_end"] - r["run_start"] + 1 for r in rows)
+
+
 def test_two_excerpts_of_one_long_wire_overlapping_at_their_edges_are_copies():
     # Two dumps cut different windows of one 740-word text: they share its words 340-399, one
     # unbroken run at the end of the first and the start of the second (containment 0.14).

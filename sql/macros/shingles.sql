@@ -44,3 +44,14 @@ create or replace temp macro distinct_hashes(sorted_hashes) as
         sorted_hashes,
         lambda hash_value, position: position = 1 or hash_value <> sorted_hashes[position - 1]
     );
+
+-- The first position of each run of consecutive positions in a sorted list of distinct positions
+-- ([3, 4, 5, 9, 10] -> [3, 9]), and the last (-> [5, 10]): the k-th start and the k-th end bound
+-- the k-th run. Pass a column: it is read once per element.
+create or replace temp macro run_starts(positions) as
+    list_filter(positions, lambda position, i: i = 1 or positions[i - 1] <> position - 1);
+
+create or replace temp macro run_ends(positions) as
+    list_filter(
+        positions, lambda position, i: i = len(positions) or positions[i + 1] <> position + 1
+    );

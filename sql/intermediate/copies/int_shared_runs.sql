@@ -48,37 +48,54 @@ positioned as (
         unnest(pair_hashes.ordered_hashes) with ordinality as positions (shingle, shingle_position)
 ),
 
-shared_positions as (
-    -- The positions on each side whose shingle the other side has too.
+pair_sides as (
+    -- Each pair once from either side: whose positions (own) and whose shingles (other).
+    -- key_a is the smaller key (int_copy_candidates), so the order of the two names the side.
     select
-        pairs.key_a,
-        pairs.key_b,
-        sides.side,
-        own.shingle_position,
-        own.shingle_count
-    from placed_pairs as pairs
-    cross join (values ('a'), ('b')) as sides (side)
+        key_a as own_key,
+        key_b as other_key
+    from placed_pairs
+    union all
+    select
+        key_b,
+        key_a
+    from placed_pairs
+),
+
+shared_positions as (
+    -- The positions on each side whose shingle the other side has too, listed per side and
+    -- sorted there: no sort over every shared position of every pair at once.
+    select
+        pair_sides.own_key,
+        pair_sides.other_key,
+        any_value(own.shingle_count) as shingle_count,
+        list_sort(list(own.shingle_position)) as positions
+    from pair_sides
     join positioned as own
-        on own.doc_key = if(sides.side = 'a', pairs.key_a, pairs.key_b)
+        on own.doc_key = pair_sides.own_key
     semi join positioned as other
-        on other.doc_key = if(sides.side = 'a', pairs.key_b, pairs.key_a)
+        on other.doc_key = pair_sides.other_key
         and other.shingle = own.shingle
+    group by pair_sides.own_key, pair_sides.other_key
+),
+
+runs as (
+    -- Each run of consecutive shared positions (run_starts, run_ends: sql/macros/shingles.sql).
+    select
+        own_key,
+        other_key,
+        shingle_count,
+        unnest(run_starts(positions)) as run_start,
+        unnest(run_ends(positions)) as run_end
+    from shared_positions
 )
 
 select
-    key_a, -- one text of the pair (doc_key of staging.stg_documents, the smaller)
-    key_b, -- the other text
-    side, -- whose positions: 'a' (key_a's text) or 'b'
-    any_value(shingle_count) as shingle_count, -- that text's length in shingles (positions)
-    min(shingle_position) as run_start, -- the run's first position in that text (1-based)
-    max(shingle_position) as run_end, -- its last position
-    count(*) as run_length -- its length in shingles
-from (
-    -- Gaps and islands: consecutive shared positions share position minus rank.
-    select
-        *,
-        shingle_position
-        - row_number() over (partition by key_a, key_b, side order by shingle_position) as island
-    from shared_positions
-) as islands
-group by key_a, key_b, side, island
+    least(own_key, other_key) as key_a, -- one text of the pair (doc_key of staging.stg_documents, the smaller)
+    greatest(own_key, other_key) as key_b, -- the other text
+    if(own_key < other_key, 'a', 'b') as side, -- whose positions: 'a' (key_a's text) or 'b'
+    shingle_count, -- that text's length in shingles (positions)
+    run_start, -- the run's first position in that text (1-based)
+    run_end, -- its last position
+    run_end - run_start + 1 as run_length -- its length in shingles
+from runs
