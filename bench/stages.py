@@ -1,4 +1,5 @@
-"""The scale bench's children: one stage each (ingest, a layer, gates, publish), reporting JSON."""
+"""The scale bench's children: one stage each (ingest, a layer, gates, publish, reports), reporting
+JSON."""
 
 from __future__ import annotations
 
@@ -245,6 +246,17 @@ def child_publish(raw: Path, data: Path) -> dict:
     return {"warehouse_bytes": settings.warehouse_path.stat().st_size}
 
 
+def child_reports(raw: Path, data: Path) -> dict:
+    """Rebuild the Data Docs and the quality dashboard for the published generation, as the
+    nightly flow does after publishing (copydesk.quality.reports)."""
+    from copydesk.quality.reports import build_reports
+    from copydesk.settings import Settings
+
+    warnings: list[str] = []
+    docs, dashboard = build_reports(Settings(raw_dir=raw, data_dir=data), warnings.append)
+    return {"data_docs": docs, "dashboard": dashboard, "warnings": warnings}
+
+
 # Typical analyst questions on the published warehouse, each through a fresh read-only connection
 # as `copydesk sql` opens one.
 ADHOC_QUERIES = {
@@ -356,6 +368,8 @@ def run_child(argv: list[str]) -> int:
         details = child_gates(raw, data)
     elif stage == "publish":
         details = child_publish(raw, data)
+    elif stage == "reports":
+        details = child_reports(raw, data)
     elif stage == "queries":
         details = child_queries(raw, data)
     elif stage == "copy":

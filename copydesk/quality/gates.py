@@ -122,6 +122,16 @@ def validate_stage(
     return check_suites(conn, load_suites(stage, suites_dir), run_id, quality)
 
 
+def validation_run_name(run_id: str, stage: str) -> str:
+    """The GX run name of one run's validations at one stage (a stage name holds no "-")."""
+    return f"{run_id}-{stage}"
+
+
+def run_of_validation(run_name: str) -> str:
+    """The run a GX run name (validation_run_name) belongs to."""
+    return run_name.rsplit("-", 1)[0]
+
+
 def check_suite(
     conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str, quality: QualityContext
 ) -> GateResult:
@@ -137,7 +147,7 @@ def check_suites(
     suite are judged in one GX validation, as each costs about as much as a table's rows."""
     results, figures, frames = [], {}, []
     for suite in suites:
-        run_name = f"{run_id}-{suite['meta']['stage']}"
+        run_name = validation_run_name(run_id, suite["meta"]["stage"])
         rows, whole = split_suite(suite)
         if rows["expectations"]:
             result = quality.validate(rows, read_gated_rows(conn, rows, run_id), run_name=run_name)
@@ -156,7 +166,7 @@ def check_suites(
     judged = quality.validate(
         aggregate_suite(stage, [aggregate for _, aggregate in figures.values()]),
         frame,
-        run_name=f"{run_id}-{stage}",
+        run_name=validation_run_name(run_id, stage),
     )
     for outcome in judged.outcomes:
         # Told as the suite's own expectation, with its unexpected rows and examples.

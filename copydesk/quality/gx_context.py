@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
+from copydesk.quality.dashboard.reading import RUNS_SHOWN
 from copydesk.quality.data_docs import data_values_escaped, vendor_docs_assets
-from copydesk.quality.gates import ExpectationOutcome, GateResult
+from copydesk.quality.gates import ExpectationOutcome, GateResult, run_of_validation
 from copydesk.quality.suites import expectation_parameters
 from copydesk.settings import quiet_environment
 
 EXAMPLES_PER_FAILURE = 5
+# The runs whose validation results the Data Docs keep: those whose gates the dashboard shows, each
+# linked to its page. Every run's verdicts stay in the run history (lake/runs, the runs table).
+RUNS_KEPT = RUNS_SHOWN
 
 
 class QualityContext:
@@ -109,10 +114,40 @@ class QualityContext:
         )
 
     def build_docs(self) -> Path:
+        """Render the suites, the validations not rendered yet and the index, after removing the
+        results of runs older than the newest RUNS_KEPT. GX rebuilt every stored result's page
+        each time, a cost that grew with every night."""
+        context = self.context
+        kept = self.remove_old_runs()
+        unrendered = [key for key in kept if not self.validation_page(key).is_file()]
+        suites = context.expectations_store.list_keys()  # never empty: one suite per gated table
         with data_values_escaped():
-            self.context.build_data_docs()
+            context.build_data_docs(resource_identifiers=[*suites, *unrendered])
         vendor_docs_assets(self.docs_index.parent)
         return self.docs_index
+
+    def remove_old_runs(self) -> list:
+        """Remove the validation results of every run but the newest RUNS_KEPT (their pages go
+        with them when the index is next built); the keys kept."""
+        store = self.context.validation_results_store
+        keys = store.list_keys()
+        latest: dict[str, datetime] = {}
+        for key in keys:
+            run = run_of_validation(key.run_id.run_name)
+            latest[run] = max(latest.get(run, key.run_id.run_time), key.run_id.run_time)
+        newest = set(sorted(latest, key=latest.__getitem__, reverse=True)[:RUNS_KEPT])
+        kept = []
+        for key in keys:
+            if run_of_validation(key.run_id.run_name) in newest:
+                kept.append(key)
+            else:
+                store.remove_key(key)
+        return kept
+
+    def validation_page(self, key) -> Path:
+        """Where the Data Docs keep a validation result's page (GX's site layout)."""
+        *folders, name = key.to_tuple()
+        return self.docs_index.parent.joinpath("validations", *folders, f"{name}.html")
 
 
 def exception_message(info: dict | None) -> str:
