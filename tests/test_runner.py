@@ -199,7 +199,9 @@ def test_a_changes_model_records_the_keys_whose_rows_a_build_changed(tmp_path):
     ).fetchall()
 
 
-def test_a_sliced_model_is_built_one_slice_of_its_keys_per_statement(tmp_path):
+def test_a_sliced_model_is_built_one_slice_of_its_keys_per_statement_but_updated_in_one(
+    tmp_path,
+):
     path = tmp_path / "intermediate" / "int_pairs.sql"
     path.parent.mkdir()
     path.write_text(
@@ -235,13 +237,15 @@ def test_a_sliced_model_is_built_one_slice_of_its_keys_per_statement(tmp_path):
     assert len(statements) == 3 and all(slices == 1 for _, slices in statements)
     every_key = "select count(*) from range(5) where in_build_slice(range)"
     assert conn.execute(every_key).fetchall() == [(5,)]
-    # An update: the scope's pairs deleted once, then inserted slice by slice.
+    # An update: its scope, one night's documents, in one statement.
     conn.execute("insert into raw.documents values ('doc99')")
     conn.execute("create or replace table intermediate.scope as select 'doc99' as doc_id")
     conn.execute("create or replace table build.new_documents as select 'doc99' as doc_id")
     build_models(conn, [model], incremental=True)
     assert conn.execute(pairs).fetchall() == conn.execute(every_pair).fetchall()
     assert conn.execute("select count(*) from intermediate.int_pairs").fetchall() == [(78,)]
+    update_statements = "select count(distinct statement) from intermediate.int_pairs"
+    assert conn.execute(update_statements + " where doc_b = 'doc99'").fetchall() == [(1,)]
 
 
 def test_a_slices_declaration_says_how_many_and_why(tmp_path):

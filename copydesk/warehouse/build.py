@@ -71,7 +71,8 @@ def build_models(
             conn.execute(f"alter table {model.table} rename to {PREVIOUS_SUFFIX_TABLE}")
         # By name: the select's columns land in the table's same-named columns.
         insert = f"insert into {model.table} by name select * from (\n{select}\n)"  # noqa: S608
-        slices = 1 if model.table in (precomputed or {}) else model.slices
+        # An update's scope (a night's documents) fits one statement; a whole table may not.
+        slices = 1 if update or model.table in (precomputed or {}) else model.slices
         try:
             if kept:
                 pass  # a snapshot: the last full build's rows stand until the next one
@@ -81,8 +82,7 @@ def build_models(
                 earlier = f"select count(*) from ({declared.earlier_documents_sql()})"  # noqa: S608
                 if conn.execute(earlier).fetchall()[0][0]:
                     conn.execute(declared.delete_sql(model.table))
-                for _ in in_slices(conn, slices):
-                    conn.execute(insert)
+                conn.execute(insert)
             else:
                 for index in in_slices(conn, slices):
                     if index == 0:

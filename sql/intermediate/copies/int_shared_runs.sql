@@ -81,7 +81,14 @@ shared_positions as (
     from pair_sides
     join positioned as own
         on own.doc_key = pair_sides.own_key
-    semi join intermediate.int_shingles as other
+    semi join (
+        -- Read for the other texts only: a night's pairs need few of the warehouse's shingles.
+        select
+            doc_key,
+            shingle
+        from intermediate.int_shingles
+        where doc_key in (select other_key from pair_sides)
+    ) as other
         on other.doc_key = pair_sides.other_key
         and other.shingle = own.shingle
     group by pair_sides.own_key, pair_sides.other_key
