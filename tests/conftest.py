@@ -136,13 +136,16 @@ def suites_with(folder: Path, expectation: dict, suite: str = "articles") -> Pat
     return folder
 
 
-def run_model(table: str, inputs: dict[str, list[dict]]) -> list[dict]:
-    """Run one model's SQL on in-memory DuckDB over the given input tables; returns its rows."""
+def run_model(table: str, inputs: dict[str, list[dict] | pa.Table]) -> list[dict]:
+    """Run one model's SQL on in-memory DuckDB over the given input tables (rows, or an Arrow
+    table where a type must be exact); returns its rows."""
     conn = duckdb.connect()
     for name, rows in inputs.items():
         schema_name = name.split(".")[0]
         conn.execute(f"create schema if not exists {schema_name}")
-        conn.register("input_rows", pa.Table.from_pylist(rows))
+        conn.register(
+            "input_rows", rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows)
+        )
         conn.execute(f"create table {name} as select * from input_rows")
         conn.unregister("input_rows")
     prepare_connection(conn)

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pyarrow as pa
 
 from copydesk.warehouse.connection import prepare_connection
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
@@ -320,9 +321,20 @@ def test_shared_runs_are_each_sides_unbroken_runs_of_the_shingles_the_other_has(
     first = made_up_words(20, seed=11) + one + made_up_words(9, seed=12) + two + one[:12] + three
     second = three + made_up_words(40, seed=13) + two + one + made_up_words(7, seed=14)
     key_a, key_b = 11, 22
+    texts = {
+        "intermediate.int_document_words": [
+            {"doc_key": key_a, "word_text": " ".join(first)},
+            {"doc_key": key_b, "word_text": " ".join(second)},
+        ],
+        "intermediate.int_changed_documents": [
+            {"doc_id": "a" * 64, "doc_key": key_a},
+            {"doc_id": "b" * 64, "doc_key": key_b},
+        ],
+    }
     rows = run_model(
         "intermediate.int_shared_runs",
         {
+            **texts,
             "intermediate.int_copy_overlaps": [
                 {
                     "key_a": key_a,
@@ -332,14 +344,11 @@ def test_shared_runs_are_each_sides_unbroken_runs_of_the_shingles_the_other_has(
                     "size_b": 190,
                 }
             ],
-            "intermediate.int_document_words": [
-                {"doc_key": key_a, "word_text": " ".join(first)},
-                {"doc_key": key_b, "word_text": " ".join(second)},
-            ],
-            "intermediate.int_changed_documents": [
-                {"doc_id": "a" * 64, "doc_key": key_a},
-                {"doc_id": "b" * 64, "doc_key": key_b},
-            ],
+            # Each text's distinct shingles, as the build gives them (hashes: unsigned 64 bits).
+            "intermediate.int_shingles": pa.Table.from_pylist(
+                run_model("intermediate.int_shingles", texts),
+                schema=pa.schema([("doc_key", pa.uint64()), ("shingle", pa.uint64())]),
+            ),
         },
     )
     for side, own, other in (("a", first, second), ("b", second, first)):

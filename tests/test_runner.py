@@ -197,3 +197,59 @@ def test_a_changes_model_records_the_keys_whose_rows_a_build_changed(tmp_path):
     assert not conn.execute(
         "select * from duckdb_tables() where table_name = 'previous_rows'"
     ).fetchall()
+
+
+def test_a_sliced_model_is_built_one_slice_of_its_keys_per_statement_but_updated_in_one(
+    tmp_path,
+):
+    path = tmp_path / "intermediate" / "int_pairs.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per pair of documents.\n-- Why: a test.\n-- @grain doc_a, doc_b\n"
+        "-- @incremental doc_a, doc_b = intermediate.scope.doc_id\n"
+        "-- @slices 3: a test\n"
+        "select a.doc_id as doc_a, b.doc_id as doc_b, min(a.doc_id) over () as statement\n"
+        "from raw.documents as a join raw.documents as b on a.doc_id < b.doc_id\n"
+        "where (a.doc_id in (select doc_id from intermediate.scope)\n"
+        "    or b.doc_id in (select doc_id from intermediate.scope))\n"
+        "    and in_build_slice(a.doc_id)\n"
+    )
+    model = parse_model(path, "intermediate")
+    assert model.slices == 3
+    conn = duckdb.connect()
+    conn.execute("create schema intermediate")
+    conn.execute("create schema raw")
+    conn.execute("create schema build")
+    conn.execute("create table raw.documents as select 'doc' || range as doc_id from range(12)")
+    conn.execute("create table intermediate.scope as select * from raw.documents")
+    conn.execute("create table build.new_documents as select * from raw.documents")
+    build_models(conn, [model])
+    pairs = "select doc_a, doc_b from intermediate.int_pairs order by all"
+    every_pair = (
+        "select a.doc_id, b.doc_id from raw.documents a join raw.documents b"
+        " on a.doc_id < b.doc_id order by all"
+    )
+    assert conn.execute(pairs).fetchall() == conn.execute(every_pair).fetchall()
+    # Three statements, each over one slice's keys; the macro lets every key through after.
+    statements = conn.execute(
+        "select statement, count(distinct hash(doc_a) % 3) from intermediate.int_pairs group by all"
+    ).fetchall()
+    assert len(statements) == 3 and all(slices == 1 for _, slices in statements)
+    every_key = "select count(*) from range(5) where in_build_slice(range)"
+    assert conn.execute(every_key).fetchall() == [(5,)]
+    # An update: its scope, one night's documents, in one statement.
+    conn.execute("insert into raw.documents values ('doc99')")
+    conn.execute("create or replace table intermediate.scope as select 'doc99' as doc_id")
+    conn.execute("create or replace table build.new_documents as select 'doc99' as doc_id")
+    build_models(conn, [model], incremental=True)
+    assert conn.execute(pairs).fetchall() == conn.execute(every_pair).fetchall()
+    assert conn.execute("select count(*) from intermediate.int_pairs").fetchall() == [(78,)]
+    update_statements = "select count(distinct statement) from intermediate.int_pairs"
+    assert conn.execute(update_statements + " where doc_b = 'doc99'").fetchall() == [(1,)]
+
+
+def test_a_slices_declaration_says_how_many_and_why(tmp_path):
+    path = tmp_path / "int_pairs.sql"
+    path.write_text("-- One row.\n-- @slices 4\nselect 1 as one\n")
+    with pytest.raises(ValueError, match="@slices <N>: <why>"):
+        parse_model(path, "intermediate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -68,6 +69,10 @@ def build_models(
             # Renamed, not copied: a copy of int_copy_groups doubled its cost at 110k rows.
             conn.execute(f"drop table if exists {model.schema}.{PREVIOUS_SUFFIX_TABLE}")
             conn.execute(f"alter table {model.table} rename to {PREVIOUS_SUFFIX_TABLE}")
+        # By name: the select's columns land in the table's same-named columns.
+        insert = f"insert into {model.table} by name select * from (\n{select}\n)"  # noqa: S608
+        # An update's scope (a night's documents) fits one statement; a whole table may not.
+        slices = 1 if update or model.table in (precomputed or {}) else model.slices
         try:
             if kept:
                 pass  # a snapshot: the last full build's rows stand until the next one
@@ -77,11 +82,13 @@ def build_models(
                 earlier = f"select count(*) from ({declared.earlier_documents_sql()})"  # noqa: S608
                 if conn.execute(earlier).fetchall()[0][0]:
                     conn.execute(declared.delete_sql(model.table))
-                # By name: the select's columns land in the table's same-named columns.
-                insert = f"insert into {model.table} by name select * from (\n{select}\n)"  # noqa: S608
                 conn.execute(insert)
             else:
-                conn.execute(f"create or replace table {model.table} as\n{select}")
+                for index in in_slices(conn, slices):
+                    if index == 0:
+                        conn.execute(f"create or replace table {model.table} as\n{select}")
+                    else:
+                        conn.execute(insert)
         except duckdb.Error as error:
             raise RuntimeError(
                 f"model {model.table} ({model.path.name}) failed: {error}"
@@ -98,6 +105,22 @@ def build_models(
         count_sql = f"select count(*) from {model.table}"  # noqa: S608
         counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
     return counts
+
+
+def in_slices(conn: duckdb.DuckDBPyConnection, slices: int) -> Iterator[int]:
+    """Each slice's index, with in_build_slice() (sql/macros/keys.sql) letting that slice's keys
+    through while the caller runs its statement; true again afterwards."""
+    try:
+        for index in range(slices):
+            if slices > 1:
+                conn.execute(
+                    "create or replace temp macro in_build_slice(key) as"
+                    f" hash(key) % {int(slices)} = {int(index)}"
+                )
+            yield index
+    finally:
+        if slices > 1:
+            conn.execute("create or replace temp macro in_build_slice(key) as true")
 
 
 def record_changes(conn: duckdb.DuckDBPyConnection, model: Model, previous: str | None) -> None:

@@ -142,6 +142,26 @@ def changes_declaration(sql: str, path: Path) -> str | None:
     return None
 
 
+SLICES_DECLARATION = re.compile(r"^--\s*@slices\s+(?P<count>[1-9]\d*):\s*\S.*$")
+
+
+def slices_declaration(sql: str, path: Path) -> int:
+    """The slice count of the model's `-- @slices <N>: <why>` header line (1 when it declares
+    none): the runner builds it in N statements, each over the keys that in_build_slice()
+    (sql/macros/keys.sql) lets through, so each statement's joins fit in memory."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if "@slices" not in stripped:
+            continue
+        match = SLICES_DECLARATION.match(stripped)
+        if not match:
+            raise ValueError(f"{path}: write `-- @slices <N>: <why>`, found {stripped!r}")
+        return int(match["count"])
+    return 1
+
+
 def changed_table(name: str) -> str:
     """Where a build records the keys of a `@changes` model's rows that it changed."""
     return f"{BUILD_SCHEMA}.changed_{name}"
@@ -166,6 +186,8 @@ class Model:
     snapshot: bool = False
     # The key column whose changed values a build records (`-- @changes ...`), or None.
     changes: str | None = None
+    # Built in this many statements, one slice of its keys each (`-- @slices N: ...`).
+    slices: int = 1
 
     @property
     def schema(self) -> str:
@@ -223,6 +245,7 @@ def parse_model(path: Path, layer: str) -> Model:
         grain=grain_declaration(sql, path),
         snapshot=snapshot_declaration(sql, path),
         changes=changes_declaration(sql, path),
+        slices=slices_declaration(sql, path),
     )
 
 

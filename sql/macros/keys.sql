@@ -5,3 +5,10 @@
 -- suite checks they are unique (two of a million documents share a key with odds of about 3e-8).
 create or replace temp macro doc_key(doc_id) as
     ('0x' || left(doc_id, 16))::ubigint; -- total: doc_id is the sha256 hex digest ingest computed
+
+-- Whether a document's key falls in the slice of a model being built in slices (`-- @slices N`).
+-- Why: a model that joins every pair's shingle positions spills past the memory limit at 1M
+-- documents; built one slice of its documents at a time, each join fits. Outside such a build the
+-- runner leaves it true: one statement builds the whole table.
+create or replace temp macro in_build_slice(key) as
+    true;

@@ -5,14 +5,19 @@
 -- a site's template (intermediate.int_outlet_template_shingles) two of its stories.
 -- @incremental key_a, key_b = intermediate.int_changed_documents.doc_key
 -- @grain key_a, key_b
+-- @slices 8: joined in one statement, every candidate's shingles outgrow the memory limit
 with candidates as (
-    -- The pairs with a document this build computes: the others keep their rows.
+    -- The pairs with a document this build computes: the others keep their rows. A full build
+    -- takes them one slice of the first key at a time (in_build_slice, sql/macros/keys.sql).
     select
         key_a,
         key_b
     from intermediate.int_copy_candidates
-    where key_a in (select doc_key from intermediate.int_changed_documents)
+    where (
+        key_a in (select doc_key from intermediate.int_changed_documents)
         or key_b in (select doc_key from intermediate.int_changed_documents)
+    )
+        and in_build_slice(key_a)
 ),
 
 pair_shingles as materialized (

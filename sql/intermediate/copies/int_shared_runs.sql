@@ -3,6 +3,7 @@
 -- (int_copy_pairs); runs around, above or split by each article, one site's page frame.
 -- @incremental key_a, key_b = intermediate.int_changed_documents.doc_key
 -- @grain key_a, key_b, side, run_start
+-- @slices 4: joined in one statement, every pair side's positions outgrow the memory limit
 with placed_pairs as (
     -- The pairs with a document this build computes that share enough to be placed
     -- (is_placed_pair, sql/macros/thresholds.sql).
@@ -18,7 +19,8 @@ with placed_pairs as (
 ),
 
 pair_words as (
-    -- The bodies' words as int_document_words split them, not split again here.
+    -- The bodies' words as int_document_words split them, not split again here: those of this
+    -- slice's documents (in_build_slice, sql/macros/keys.sql), whose positions are placed.
     select
         doc_key,
         word_list(word_text) as word_list
@@ -28,6 +30,7 @@ pair_words as (
         union
         select key_b from placed_pairs
     )
+        and in_build_slice(doc_key)
 ),
 
 pair_hashes as (
@@ -37,8 +40,10 @@ pair_hashes as (
     from pair_words
 ),
 
-positioned as (
-    -- Each shingle at its position in the body, and the body's length in shingles.
+positioned as materialized (
+    -- Each shingle at its position in the body, and the body's length in shingles. Materialized:
+    -- inlined into the join below, DuckDB rewrites the unnest into a join over every list, which
+    -- spills without bound.
     select
         pair_hashes.doc_key,
         positions.shingle,
@@ -55,16 +60,19 @@ pair_sides as (
         key_a as own_key,
         key_b as other_key
     from placed_pairs
+    where in_build_slice(key_a)
     union all
     select
         key_b,
         key_a
     from placed_pairs
+    where in_build_slice(key_b)
 ),
 
 shared_positions as (
-    -- The positions on each side whose shingle the other side has too, listed per side and
-    -- sorted there: no sort over every shared position of every pair at once.
+    -- The positions on each side whose shingle the other side has too (its distinct shingles:
+    -- int_shingles, from the same words), listed per side and sorted there: no sort over every
+    -- shared position of every pair at once.
     select
         pair_sides.own_key,
         pair_sides.other_key,
@@ -73,7 +81,14 @@ shared_positions as (
     from pair_sides
     join positioned as own
         on own.doc_key = pair_sides.own_key
-    semi join positioned as other
+    semi join (
+        -- Read for the other texts only: a night's pairs need few of the warehouse's shingles.
+        select
+            doc_key,
+            shingle
+        from intermediate.int_shingles
+        where doc_key in (select other_key from pair_sides)
+    ) as other
         on other.doc_key = pair_sides.other_key
         and other.shingle = own.shingle
     group by pair_sides.own_key, pair_sides.other_key
