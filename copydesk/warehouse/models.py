@@ -53,6 +53,17 @@ class Incremental:
         return f"delete from {table} where {condition}"  # noqa: S608
 
 
+def declaration_line(sql: str, tag: str) -> str | None:
+    """The header comment line that declares `tag` (`@grain`, ...), stripped; None if none does."""
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if tag in stripped:
+            return stripped
+    return None
+
+
 INCREMENTAL_DECLARATION = re.compile(
     r"^--\s*@incremental\s+(?P<keys>\w+(?:\s*,\s*\w+)*)\s*=\s*"
     r"(?P<table>\w+\.\w+)\.(?P<column>\w+)\s*$"
@@ -61,21 +72,17 @@ INCREMENTAL_DECLARATION = re.compile(
 
 def incremental_declaration(sql: str, path: Path) -> Incremental | None:
     """The model's `-- @incremental ...` header line, parsed; None for a model rebuilt whole."""
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("--"):
-            break
-        if "@incremental" not in stripped:
-            continue
-        match = INCREMENTAL_DECLARATION.match(stripped)
-        if not match:
-            raise ValueError(
-                f"{path}: write `-- @incremental <key columns> = <schema.table>.<column>`,"
-                f" found {stripped!r}"
-            )
-        keys = tuple(key.strip() for key in match["keys"].split(","))
-        return Incremental(keys, match["table"], match["column"])
-    return None
+    stripped = declaration_line(sql, "@incremental")
+    if stripped is None:
+        return None
+    match = INCREMENTAL_DECLARATION.match(stripped)
+    if not match:
+        raise ValueError(
+            f"{path}: write `-- @incremental <key columns> = <schema.table>.<column>`,"
+            f" found {stripped!r}"
+        )
+    keys = tuple(key.strip() for key in match["keys"].split(","))
+    return Incremental(keys, match["table"], match["column"])
 
 
 GRAIN_DECLARATION = re.compile(
@@ -86,22 +93,18 @@ GRAIN_DECLARATION = re.compile(
 def grain_declaration(sql: str, path: Path) -> tuple[str, ...] | None:
     """The model's `-- @grain <columns>` header line: the columns no two rows share. A model whose
     rows have no key says why (`-- @grain none: ...`) and gets (); None when it declares nothing."""
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("--"):
-            break
-        if "@grain" not in stripped:
-            continue
-        match = GRAIN_DECLARATION.match(stripped)
-        if not match:
-            raise ValueError(
-                f"{path}: write `-- @grain <column>[, <column>...]` or `-- @grain none: <why>`,"
-                f" found {stripped!r}"
-            )
-        if match["none"]:
-            return ()
-        return tuple(column.strip() for column in match["columns"].split(","))
-    return None
+    stripped = declaration_line(sql, "@grain")
+    if stripped is None:
+        return None
+    match = GRAIN_DECLARATION.match(stripped)
+    if not match:
+        raise ValueError(
+            f"{path}: write `-- @grain <column>[, <column>...]` or `-- @grain none: <why>`,"
+            f" found {stripped!r}"
+        )
+    if match["none"]:
+        return ()
+    return tuple(column.strip() for column in match["columns"].split(","))
 
 
 SNAPSHOT_DECLARATION = re.compile(r"^--\s*@snapshot:\s*\S.*$")
@@ -110,16 +113,12 @@ SNAPSHOT_DECLARATION = re.compile(r"^--\s*@snapshot:\s*\S.*$")
 def snapshot_declaration(sql: str, path: Path) -> bool:
     """Whether the model's header says `-- @snapshot: <why>`: a full build writes its table, and
     an update keeps it as that full build left it."""
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("--"):
-            break
-        if "@snapshot" not in stripped:
-            continue
-        if not SNAPSHOT_DECLARATION.match(stripped):
-            raise ValueError(f"{path}: write `-- @snapshot: <why>`, found {stripped!r}")
-        return True
-    return False
+    stripped = declaration_line(sql, "@snapshot")
+    if stripped is None:
+        return False
+    if not SNAPSHOT_DECLARATION.match(stripped):
+        raise ValueError(f"{path}: write `-- @snapshot: <why>`, found {stripped!r}")
+    return True
 
 
 CHANGES_DECLARATION = re.compile(r"^--\s*@changes\s+(?P<column>\w+)\s*$")
@@ -129,17 +128,13 @@ def changes_declaration(sql: str, path: Path) -> str | None:
     """The key column of the model's `-- @changes <column>` header line: the build records in
     build.changed_<table name> each key whose rows it added, removed or altered (every key in a
     full build), for a model rebuilt whole that later models update by."""
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("--"):
-            break
-        if "@changes" not in stripped:
-            continue
-        match = CHANGES_DECLARATION.match(stripped)
-        if not match:
-            raise ValueError(f"{path}: write `-- @changes <key column>`, found {stripped!r}")
-        return match["column"]
-    return None
+    stripped = declaration_line(sql, "@changes")
+    if stripped is None:
+        return None
+    match = CHANGES_DECLARATION.match(stripped)
+    if not match:
+        raise ValueError(f"{path}: write `-- @changes <key column>`, found {stripped!r}")
+    return match["column"]
 
 
 SLICES_DECLARATION = re.compile(r"^--\s*@slices\s+(?P<count>[1-9]\d*):\s*\S.*$")
@@ -149,17 +144,13 @@ def slices_declaration(sql: str, path: Path) -> int:
     """The slice count of the model's `-- @slices <N>: <why>` header line (1 when it declares
     none): the runner builds it in N statements, each over the keys that in_build_slice()
     (sql/macros/keys.sql) lets through, so each statement's joins fit in memory."""
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("--"):
-            break
-        if "@slices" not in stripped:
-            continue
-        match = SLICES_DECLARATION.match(stripped)
-        if not match:
-            raise ValueError(f"{path}: write `-- @slices <N>: <why>`, found {stripped!r}")
-        return int(match["count"])
-    return 1
+    stripped = declaration_line(sql, "@slices")
+    if stripped is None:
+        return 1
+    match = SLICES_DECLARATION.match(stripped)
+    if not match:
+        raise ValueError(f"{path}: write `-- @slices <N>: <why>`, found {stripped!r}")
+    return int(match["count"])
 
 
 def changed_table(name: str) -> str:
