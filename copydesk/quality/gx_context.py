@@ -120,7 +120,8 @@ class QualityContext:
         context = self.context
         kept = self.remove_old_runs()
         unrendered = [key for key in kept if not self.validation_page(key).is_file()]
-        suites = context.expectations_store.list_keys()  # never empty: one suite per gated table
+        suites = context.expectations_store.list_keys()
+        # An empty list means every page to GX: only when nothing was ever validated, so nothing.
         with data_values_escaped():
             context.build_data_docs(resource_identifiers=[*suites, *unrendered])
         vendor_docs_assets(self.docs_index.parent)
