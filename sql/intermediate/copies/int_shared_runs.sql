@@ -69,10 +69,19 @@ pair_sides as (
     where in_build_slice(key_b)
 ),
 
+other_shingles as (
+    -- The other texts' distinct shingles (int_shingles, from the same words), read for those texts
+    -- only: a night's pairs need few of the warehouse's shingles.
+    select
+        doc_key,
+        shingle
+    from intermediate.int_shingles
+    where doc_key in (select other_key from pair_sides)
+),
+
 shared_positions as (
-    -- The positions on each side whose shingle the other side has too (its distinct shingles:
-    -- int_shingles, from the same words), listed per side and sorted there: no sort over every
-    -- shared position of every pair at once.
+    -- The positions on each side whose shingle the other side has too, listed per side and
+    -- sorted there: no sort over every shared position of every pair at once.
     select
         pair_sides.own_key,
         pair_sides.other_key,
@@ -81,14 +90,7 @@ shared_positions as (
     from pair_sides
     join positioned as own
         on own.doc_key = pair_sides.own_key
-    semi join (
-        -- Read for the other texts only: a night's pairs need few of the warehouse's shingles.
-        select
-            doc_key,
-            shingle
-        from intermediate.int_shingles
-        where doc_key in (select other_key from pair_sides)
-    ) as other
+    semi join other_shingles as other
         on other.doc_key = pair_sides.other_key
         and other.shingle = own.shingle
     group by pair_sides.own_key, pair_sides.other_key
