@@ -48,7 +48,7 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
-# The input ledger: one row per raw file and per record a run saw, and what became of it.
+# The input ledger: one row per raw file a run skipped and per record it read, with its outcome.
 INPUTS_SCHEMA = pa.schema(
     [
         ("run_id", pa.string()),
