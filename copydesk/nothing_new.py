@@ -2,9 +2,10 @@
 
 `copydesk run` asks here first: when every raw file is one an earlier night read through and the
 published warehouse was built from this lake by this code, the night has nothing to ingest, check,
-build or publish. It is recorded as the flow records it (the run's row in lake/runs, one ledger row
-per file), its reports kept when current, and the flow, whose temporary Prefect server alone takes
-7-18 s to start, never starts. Any other night (or one to refuse) is the flow's.
+build or publish. It is recorded as the flow records it (the run's row in lake/runs, counting its
+unchanged files; ledger rows for files read again), its reports kept when current, and the flow,
+whose temporary Prefect server alone takes 7-18 s to start, never starts. Any other night (or one
+to refuse) is the flow's.
 """
 
 from __future__ import annotations

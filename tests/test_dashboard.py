@@ -412,6 +412,9 @@ def test_the_inputs_section_counts_the_ledger_in_sql_and_escapes_file_names(
             "insert into main.inputs values (?, ?, ?, ?, ?, ?)",
             [(published if r[0] == "LATEST" else r[0], *r[1:]) for r in INPUT_ROWS],
         )
+        # Files the run left unread are counted in its runs row, not the ledger (zz-older's
+        # `unchanged` row is an older ledger's).
+        conn.execute("update main.runs set files_unchanged = 4 where run_id = ?", [published])
     monkeypatch.setattr(reading, "INPUTS_LISTED", 3, raising=False)
     html = build_dashboard(Settings.from_env(data_dir=data)).read_text()
     section = html.split('<section id="inputs">')[1].split("</section>")[0]
@@ -421,6 +424,9 @@ def test_the_inputs_section_counts_the_ledger_in_sql_and_escapes_file_names(
         f"select outcome, count(*) filter (where run_id = '{published}') as latest,"
         " count(*) as total from inputs group by 1",
     )
+    for row in outcomes:
+        if row["outcome"] == "unchanged":
+            row["latest"], row["total"] = row["latest"] + 4, row["total"] + 4
     shown = dict(
         re.findall(r'<tr data-outcome="(\w+)"><td>\w+</td><td class="num">(\d+)</td>', section)
     )
@@ -454,6 +460,7 @@ def test_the_inputs_section_counts_the_ledger_in_sql_and_escapes_file_names(
     expected: dict[str, dict[str, int]] = {}
     for row in per_run:
         expected.setdefault(row["run_id"], {})[row["outcome"]] = row["n"]
+    expected[published]["unchanged"] = 4
     table = section.split('id="input-runs"')[1].split("</table>")[0]
     rows = dict(re.findall(r'<tr data-ledger-run="([^"]+)">(.*?)</tr>', table, re.S))
     assert {
@@ -465,7 +472,7 @@ def test_the_inputs_section_counts_the_ledger_in_sql_and_escapes_file_names(
         for run, cells in rows.items()
     } == expected
     assert stacks(section, "chart-inputs-per-run") == {f"run {r}": v for r, v in expected.items()}
-    assert f"<title>run {published}: 6 inputs — accepted 1 · duplicate 1 · quarantined 3 ·" in (
+    assert f"<title>run {published}: 10 inputs — accepted 1 · duplicate 1 · quarantined 3 ·" in (
         section
     )
 

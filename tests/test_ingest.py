@@ -304,7 +304,7 @@ def test_symlink_loops_dangling_links_and_partial_files_are_skipped_with_a_reaso
     assert "hidden name" in reasons[".~lock.story.txt#"]
 
 
-def test_every_file_and_record_gets_one_ledger_row_that_reconciles_with_the_report(raw, lake):
+def test_every_record_read_and_file_skipped_gets_one_ledger_row_that_reconciles(raw, lake):
     story = "A story long enough to be an article, filed from the harbour at dawn."
     (raw / "a.txt").write_text(story)
     (raw / "b-same-text.txt").write_text(story)
@@ -336,20 +336,17 @@ def test_every_file_and_record_gets_one_ledger_row_that_reconciles_with_the_repo
     assert report.reconciles()
     assert ledger_counts(ledger) == report.by_outcome()
 
-    # The next night reads nothing again: every file it did not read is one `unchanged` row,
-    # except the ones that only quarantined (read again) and the skipped ones (skipped again).
+    # The next night reads nothing again and writes no row for the files it did not read (it
+    # counts them); the ones that only quarantined are read again, the skipped ones skipped again.
     second = ingest(raw, lake, "run-2")
     tonight = [r for r in lake_rows(lake, "inputs") if r["run_id"] == "run-2"]
     assert ledger_counts(tonight) == second.by_outcome()
-    assert {r["source_id"] for r in tonight if r["outcome"] == "unchanged"} == {
-        "a.txt",
-        "b-same-text.txt",
-        "feed.jsonl",
-    }
+    assert second.files_unchanged == 3  # a.txt, b-same-text.txt, feed.jsonl
+    assert {r["source_path"] for r in tonight} == {".hidden.txt", "notes.pdf", "empty.txt"}
 
 
 def ledger_counts(rows):
-    counts = dict.fromkeys(("accepted", "duplicate", "quarantined", "skipped", "unchanged"), 0)
+    counts = dict.fromkeys(("accepted", "duplicate", "quarantined", "skipped"), 0)
     for row in rows:
         counts[row["outcome"]] += 1
     return counts

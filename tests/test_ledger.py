@@ -43,7 +43,7 @@ def test_each_input_ends_as_an_article_a_quarantine_row_a_skip_or_an_earlier_nig
             ledger_row("header-only.txt", "accepted", doc_id=REJECTED_DOC),
             ledger_row("feed.jsonl:2", "quarantined", "invalid JSON"),
             ledger_row(".part.txt", "skipped", "hidden name"),
-            ledger_row("old.txt", "unchanged", "read by an earlier night"),
+            ledger_row("old.txt", "unchanged", "read by an earlier night"),  # an older ledger
             ledger_row("lost.txt", "accepted", doc_id=LOST_DOC),
         ]
     )

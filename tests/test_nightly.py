@@ -62,7 +62,6 @@ def test_the_nightly_flow_publishes_the_seeds_correctly_dated(seeds, tmp_path):
         "duplicate": 0,
         "quarantined": 0,
         "skipped": 0,
-        "unchanged": 0,
     }
     dates = {
         r["source_id"][:3]: str(r["published_date"])

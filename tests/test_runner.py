@@ -111,12 +111,13 @@ def test_models_in_a_layers_subfolders_are_found_and_a_name_twice_is_refused(tmp
         load_models(tmp_path)
 
 
-def test_after_an_update_the_grain_is_checked_where_the_update_wrote(tmp_path):
+@pytest.mark.parametrize("declared", ["", "-- @incremental doc_id = intermediate.scope.doc_id\n"])
+def test_after_an_update_the_grain_is_checked_where_the_update_wrote(tmp_path, declared):
     path = tmp_path / "intermediate" / "int_parts.sql"
     path.parent.mkdir()
     path.write_text(
         "-- One row per document part.\n-- Why: a test.\n-- @grain doc_id, part\n"
-        "select doc_id, 1 as part from intermediate.scope\n"
+        f"{declared}select doc_id, 1 as part from intermediate.scope\n"
     )
     model = parse_model(path, "intermediate")
     conn = duckdb.connect()
@@ -135,6 +136,32 @@ def test_after_an_update_the_grain_is_checked_where_the_update_wrote(tmp_path):
     conn.execute("delete from intermediate.int_parts where doc_id = 'new'")
     with pytest.raises(RuntimeError, match="doc_id = 'old', part = 1"):
         check_grain(conn, model)  # a full build's check covers the whole table
+
+
+def test_after_an_update_a_grain_without_the_scope_key_is_checked_against_the_whole_table(
+    tmp_path,
+):
+    path = tmp_path / "marts" / "articles.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per article.\n-- Why: a test.\n-- @grain article_id\n"
+        "-- @incremental doc_id = intermediate.scope.doc_id\n"
+        "select doc_id, 'A' as article_id from intermediate.scope\n"
+    )
+    model = parse_model(path, "marts")
+    conn = duckdb.connect()
+    conn.execute("create schema intermediate")
+    conn.execute("create table intermediate.scope as select 'new' as doc_id")
+    # The update wrote 'new' as article A, which an earlier generation's document already is.
+    conn.execute(
+        "create table main.articles as"
+        " select * from (values ('old', 'A'), ('new', 'A'), ('new2', 'B')) t(doc_id, article_id)"
+    )
+    rewritten = "doc_id in (select doc_id from intermediate.scope)"
+    with pytest.raises(RuntimeError, match="article_id = 'A'"):
+        check_grain(conn, model, rewritten)
+    conn.execute("delete from main.articles where doc_id = 'old'")
+    check_grain(conn, model, rewritten)
 
 
 def test_an_update_keeps_a_snapshot_as_the_last_full_build_wrote_it(tmp_path):

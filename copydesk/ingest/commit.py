@@ -35,7 +35,6 @@ from copydesk.ingest.lake import (
 from copydesk.ingest.listing import list_raw_files, log_name, printable_name, relative
 
 FILE_SOURCES = pa.schema([("source_id", pa.string()), ("source_path", pa.string())])
-UNCHANGED = "read by an earlier night: same path, size and modification time"
 DUPLICATE = "same text as a document already in the lake (doc_id)"
 
 
@@ -86,13 +85,12 @@ class IngestReport:
 
     def by_outcome(self) -> dict[str, int]:
         """The counts as the input ledger groups them: records for what was read tonight, files
-        for what was not."""
+        for what was skipped. Unchanged files are counted in the run's record, not the ledger."""
         return {
             "accepted": self.documents_new,
             "duplicate": self.documents_duplicate,
             "quarantined": self.records_bad,
             "skipped": self.files_skipped,
-            "unchanged": self.files_unchanged,
         }
 
     @property
@@ -163,7 +161,9 @@ class IngestCommit:
         skipped_paths = [printable_name(relative(path, root)) for path, _ in skipped]
         skipped_reasons = [why for _, why in skipped]
         self.record_files(skipped_paths, "skipped", skipped_reasons)
-        self.record_files(unchanged, "unchanged", [UNCHANGED] * len(unchanged))
+        # Unchanged files get no ledger row: their rows are those of the night that read them, and
+        # the run's record counts them (files_unchanged). A row each made a raw folder that keeps
+        # its files grow the ledger, and the inputs mart rebuilt from it, by its size every night.
         self.files_read = len(self.files_to_read)
         self.files_with_documents: set[int] = set()
         self.files_with_quarantine: set[int] = set()
@@ -195,7 +195,7 @@ class IngestCommit:
         return plan_batches(self.files_to_read, sizes=sizes)
 
     def record_files(self, paths: list[str], outcome: str, reasons: list[str]) -> None:
-        """Ledger rows for files never read tonight (skipped, unchanged): one per file."""
+        """Ledger rows for files skipped tonight: one per file."""
         files = pa.table({"source_id": paths, "source_path": paths}, schema=FILE_SOURCES)
         outcomes = pa.array([outcome] * len(paths), pa.string())
         self.record_records(files, outcomes, pa.array(reasons, pa.string()))

@@ -48,7 +48,7 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
-# The input ledger: one row per raw file and per record a run saw, and what became of it.
+# The input ledger: one row per raw file a run skipped and per record it read, with its outcome.
 INPUTS_SCHEMA = pa.schema(
     [
         ("run_id", pa.string()),
@@ -59,7 +59,9 @@ INPUTS_SCHEMA = pa.schema(
         ("doc_id", pa.string()),  # the document it became, or the one it duplicates
     ]
 )
-OUTCOMES = ("accepted", "duplicate", "quarantined", "skipped", "unchanged")
+OUTCOMES = ("accepted", "duplicate", "quarantined", "skipped")
+# Lakes written before unchanged files were left out of the ledger also hold "unchanged" rows: one
+# per file a night left unread because an earlier night had read it. The run's record counts them.
 
 ROWS_PER_FILE = 20_000
 BYTES_PER_FILE = 16 * 1024 * 1024  # a lake file is also flushed once its rows hold this much text

@@ -31,6 +31,7 @@ RUNS_SCHEMA = pa.schema(
         ("documents_duplicate", pa.int64()),
         ("records_bad", pa.int64()),
         ("files_skipped", pa.int64()),
+        ("files_unchanged", pa.int64()),  # null in the records of runs before it was counted here
         ("articles_published", pa.int64()),
         ("fragments_published", pa.int64()),
         ("dates_repaired", pa.int64()),
@@ -82,6 +83,7 @@ class RunSummary:
             "documents_duplicate": self.ingest.get("documents_duplicate"),
             "records_bad": self.ingest.get("records_bad"),
             "files_skipped": self.ingest.get("files_skipped"),
+            "files_unchanged": self.ingest.get("files_unchanged"),
             "articles_published": self.counts.get("articles"),
             "fragments_published": self.counts.get("fragments"),
             "dates_repaired": self.counts.get("dates_repaired"),

@@ -1,13 +1,14 @@
--- One row per raw file and per record a run saw, with its outcome: accepted, duplicate,
--- quarantined, skipped or unchanged.
+-- One row per raw file a run skipped and per record it read, with its outcome: accepted,
+-- duplicate, quarantined or skipped (a file an earlier night read is left unread and counted in
+-- runs.files_unchanged; older lakes also hold an `unchanged` row per such file and night).
 -- Why: every input must end as an article, a quarantine row or a recorded skip, and "what
--- happened to file X last night?" must be one query.
+-- became of file X?" must be one query (its newest run's rows).
 -- @grain none: two feeds may give their records the same id; a run sees each input once
 select
     inputs.run_id, -- the run that saw the input
     inputs.source_id, -- the record's id, or the raw file path (with :LINE for JSONL)
     inputs.source_path, -- the raw file, relative to the raw folder
-    inputs.outcome, -- accepted, duplicate, quarantined, skipped or unchanged (read on an earlier night)
+    inputs.outcome, -- accepted, duplicate, quarantined, skipped (or unchanged, in older lakes)
     inputs.reason, -- why it was not accepted as a new document; null when it was
     inputs.doc_id, -- the document it became, or the one whose text it repeats
     articles.article_id, -- the article its document is published as

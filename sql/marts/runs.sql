@@ -12,6 +12,7 @@ select
     documents_duplicate, -- records whose text was already in the lake
     records_bad, -- records quarantined at ingest
     files_skipped, -- raw folder entries skipped (not regular files, unknown types)
+    files_unchanged, -- raw files left unread: an earlier night read them (null before it was kept)
     articles_published, -- articles in the warehouse after the run
     fragments_published, -- fragments in the warehouse after the run
     dates_repaired, -- articles whose header date was repaired

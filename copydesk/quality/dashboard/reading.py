@@ -440,9 +440,17 @@ class Warehouse:
         newest run it holds and for all runs, and a sample of that run's other inputs."""
         if not self.has("inputs", *INPUT_COLUMNS):
             return None
+        # Files left unread as read before are counted in the runs table (older ledgers hold a
+        # row for each). `counts` is fixed SQL: no data goes into it.
+        counts = "select run_id, outcome, count(*) as n from inputs group by all"
+        if self.has("runs", "run_id", "files_unchanged"):
+            counts += (
+                " union all select run_id, 'unchanged', files_unchanged from runs"
+                " where files_unchanged > 0"
+            )
         held = sorted(
             r["run_id"]
-            for r in fetch(self.conn, "select distinct run_id from inputs")
+            for r in fetch(self.conn, f"select distinct run_id from ({counts})")  # noqa: S608
             if r["run_id"]
         )
         # The history's runs the ledger holds, newest first, then the rest by descending run id.
@@ -452,8 +460,8 @@ class Warehouse:
         latest = recent[0] if recent else None
         outcomes = fetch(
             self.conn,
-            "select outcome, count(*) filter (where run_id = ?) as latest, count(*) as total"
-            " from inputs group by all",
+            "select outcome, coalesce(sum(n) filter (where run_id = ?), 0)::bigint as latest,"  # noqa: S608
+            f" sum(n)::bigint as total from ({counts}) group by all",
             [latest],
         )
         reasons = fetch(
@@ -475,7 +483,7 @@ class Warehouse:
         )
         per_run = fetch(
             self.conn,
-            "select run_id, outcome, count(*) as n from inputs"
+            f"select run_id, outcome, sum(n)::bigint as n from ({counts})"  # noqa: S608
             " where run_id in (select unnest(?)) group by all order by all",
             [recent],
         )
