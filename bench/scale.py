@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:  # `python bench/scale.py` puts bench/, not the pr
     sys.path.insert(0, str(ROOT))
 
 from bench.stages import (  # noqa: E402
+    BODY_SCANS,
     LAYERS,
     RUN_ID_VARIABLE,
     UPDATE_VARIABLE,
@@ -331,7 +332,9 @@ def target_checks(result: dict) -> list[dict]:
         ) / measured["full build seconds"]
     queries = stages.get("queries", {}).get("median_seconds")
     if queries:
-        measured["slowest ad-hoc query seconds"] = max(queries.values())
+        # Full-text search is `copydesk search`'s; the body scans it replaces are printed beside.
+        typical = [seconds for name, seconds in queries.items() if name not in BODY_SCANS]
+        measured["slowest ad-hoc query seconds"] = max(typical)
     night = result.get("next_night")
     if night:
         measured["next night seconds"] = night["total_stage_seconds"]
