@@ -1,8 +1,8 @@
--- One row per raw file a run skipped and per record it read, with its outcome: accepted,
--- duplicate, quarantined or skipped (a file an earlier night read is left unread and counted in
--- runs.files_unchanged; older lakes also hold an `unchanged` row per such file and night).
--- Why: every input must end as an article, a quarantine row or a recorded skip, and "what
--- became of file X?" must be one query (its newest run's rows).
+-- One row per record a run read and per raw file it skipped, with its outcome: accepted,
+-- duplicate, quarantined or skipped.
+-- Why: every input must end as an article, a quarantine row or a recorded skip, and "what became
+-- of file X?" must be one query (its newest run's rows). Files an earlier night read are left
+-- unread and counted in runs.files_unchanged (older lakes hold an `unchanged` row for each).
 -- @grain none: two feeds may give their records the same id; a run sees each input once
 select
     inputs.run_id, -- the run that saw the input
