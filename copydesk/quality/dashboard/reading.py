@@ -136,11 +136,16 @@ class Warehouse:
                 "date_outcome as date_category",
                 "copy_group_id",
                 f"{self.story()} as story_id",
-                "left(body, ?) as excerpt",
+                "null::varchar as excerpt",  # read below for the rows listed only
                 *optional,
             ]
         )
-        listing, params = f"select {select} from articles", [EXCERPT_CHARS]  # noqa: S608
+        listing = f"select {select} from articles"  # noqa: S608
+        excerpts = (
+            "select article_id as id, false as is_fragment, left(body, ?) as excerpt"
+            " from articles where article_id in (select article_id from listing"
+            " where not is_fragment)"
+        )
         if self.has("article_fragments", "fragment_id", "article_id", "fragment_text"):
             # A fragment is listed as a row of its own, kind "fragment", dated by nothing.
             as_article = {"title": "null"}
@@ -157,7 +162,7 @@ class Warehouse:
                     "'fragment'",
                     "fragment_id",
                     "fragment_id",
-                    "left(fragment_text, ?)",
+                    "null",
                     *[
                         as_article.get(c, c if self.has("article_fragments", c) else "null")
                         for c in optional
@@ -165,24 +170,31 @@ class Warehouse:
                 ]
             )
             listing += f" union all select {fragment} from article_fragments"  # noqa: S608
-            params.append(EXCERPT_CHARS)
+            excerpts += (
+                " union all select fragment_id, true, left(fragment_text, ?) from article_fragments"
+                " where fragment_id in (select article_id from listing where is_fragment)"
+            )
         order = "ingested_at desc, article_id" if "ingested_at" in optional else "article_id"
         # Sizes are counted over the whole table; a fragment is a group and a story of its own.
         rows = fetch(
             self.conn,
             f"""
-            with listing as (select * from ({listing}) order by {order} limit ?),
+            with listing as materialized (select * from ({listing}) order by {order} limit ?),
+            excerpts as ({excerpts}),
             groups as (select copy_group_id, count(*) as n from articles group by all),
             stories as (select {self.story()} as story_id, count(*) as n from articles group by all)
-            select listing.*,
-                   if(is_fragment, 1, coalesce(groups.n, 1)) as copy_group_size_n,
-                   if(is_fragment, 1, coalesce(stories.n, 1)) as story_size_n
+            select listing.* replace (excerpts.excerpt as excerpt),
+                   if(listing.is_fragment, 1, coalesce(groups.n, 1)) as copy_group_size_n,
+                   if(listing.is_fragment, 1, coalesce(stories.n, 1)) as story_size_n
             from listing
-            left join groups on not is_fragment and groups.copy_group_id = listing.copy_group_id
-            left join stories on not is_fragment and stories.story_id = listing.story_id
+            left join excerpts
+                on excerpts.id = listing.article_id and excerpts.is_fragment = listing.is_fragment
+            left join groups
+                on not listing.is_fragment and groups.copy_group_id = listing.copy_group_id
+            left join stories on not listing.is_fragment and stories.story_id = listing.story_id
             order by {order}
             """,  # noqa: S608
-            [*params, ARTICLES_LISTED],
+            [ARTICLES_LISTED, *[EXCERPT_CHARS] * excerpts.count("left(")],
         )
         for row in rows:
             for column in ("outlet", "outlet_domain", "url", "title", "run_id"):
