@@ -162,8 +162,8 @@ class IngestCommit:
         skipped_reasons = [why for _, why in skipped]
         self.record_files(skipped_paths, "skipped", skipped_reasons)
         # Unchanged files get no ledger row: their rows are those of the night that read them, and
-        # the run's record counts them (files_unchanged). A row each made a raw folder that keeps
-        # its files grow the ledger, and the inputs mart rebuilt from it, by its size every night.
+        # the run's record counts them (files_unchanged). A row each would grow the ledger, and the
+        # inputs mart rebuilt from it, by the size of a raw folder that keeps its files every night.
         self.files_read = len(self.files_to_read)
         self.files_with_documents: set[int] = set()
         self.files_with_quarantine: set[int] = set()
