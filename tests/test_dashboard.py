@@ -334,6 +334,21 @@ def copy_of_night(nights: Path, data: Path) -> Path:
     return data
 
 
+def test_the_articles_page_rows_carry_the_start_of_their_own_text(nights, monkeypatch):
+    from copydesk.quality.dashboard import reading
+
+    monkeypatch.setattr(reading, "EXCERPT_CHARS", 40)
+    with duckdb.connect(str(nights / "warehouse.duckdb"), read_only=True) as conn:
+        rows = reading.Warehouse(conn).articles()
+        texts = dict(conn.execute("select article_id, body from articles").fetchall())
+        texts |= dict(
+            conn.execute("select fragment_id, fragment_text from article_fragments").fetchall()
+        )
+    assert {row["is_fragment"] for row in rows} == {False, True}
+    for row in rows:
+        assert row["excerpt"] == texts[row["article_id"]][:40], row["article_id"]
+
+
 def test_figures_count_whole_tables_when_the_listings_are_samples(nights, tmp_path, monkeypatch):
     from copydesk.quality.dashboard import reading
 
