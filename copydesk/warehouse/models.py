@@ -53,14 +53,18 @@ class Incremental:
         return f"delete from {table} where {condition}"  # noqa: S608
 
 
-def declaration_line(sql: str, tag: str) -> str | None:
-    """The header comment line that declares `tag` (`@grain`, ...), stripped; None if none does."""
+def declared(sql: str, path: Path, tag: str, pattern: re.Pattern, usage: str) -> re.Match | None:
+    """The header comment line declaring `tag` (`@grain`, ...) matched by its pattern; None when
+    the header has no such line, and a ValueError saying how to write it when it does not match."""
     for line in sql.splitlines():
         stripped = line.strip()
         if not stripped.startswith("--"):
             break
         if tag in stripped:
-            return stripped
+            match = pattern.match(stripped)
+            if not match:
+                raise ValueError(f"{path}: write {usage}, found {stripped!r}")
+            return match
     return None
 
 
@@ -72,15 +76,10 @@ INCREMENTAL_DECLARATION = re.compile(
 
 def incremental_declaration(sql: str, path: Path) -> Incremental | None:
     """The model's `-- @incremental ...` header line, parsed; None for a model rebuilt whole."""
-    stripped = declaration_line(sql, "@incremental")
-    if stripped is None:
+    usage = "`-- @incremental <key columns> = <schema.table>.<column>`"
+    match = declared(sql, path, "@incremental", INCREMENTAL_DECLARATION, usage)
+    if match is None:
         return None
-    match = INCREMENTAL_DECLARATION.match(stripped)
-    if not match:
-        raise ValueError(
-            f"{path}: write `-- @incremental <key columns> = <schema.table>.<column>`,"
-            f" found {stripped!r}"
-        )
     keys = tuple(key.strip() for key in match["keys"].split(","))
     return Incremental(keys, match["table"], match["column"])
 
@@ -93,15 +92,10 @@ GRAIN_DECLARATION = re.compile(
 def grain_declaration(sql: str, path: Path) -> tuple[str, ...] | None:
     """The model's `-- @grain <columns>` header line: the columns no two rows share. A model whose
     rows have no key says why (`-- @grain none: ...`) and gets (); None when it declares nothing."""
-    stripped = declaration_line(sql, "@grain")
-    if stripped is None:
+    usage = "`-- @grain <column>[, <column>...]` or `-- @grain none: <why>`"
+    match = declared(sql, path, "@grain", GRAIN_DECLARATION, usage)
+    if match is None:
         return None
-    match = GRAIN_DECLARATION.match(stripped)
-    if not match:
-        raise ValueError(
-            f"{path}: write `-- @grain <column>[, <column>...]` or `-- @grain none: <why>`,"
-            f" found {stripped!r}"
-        )
     if match["none"]:
         return ()
     return tuple(column.strip() for column in match["columns"].split(","))
@@ -113,12 +107,8 @@ SNAPSHOT_DECLARATION = re.compile(r"^--\s*@snapshot:\s*\S.*$")
 def snapshot_declaration(sql: str, path: Path) -> bool:
     """Whether the model's header says `-- @snapshot: <why>`: a full build writes its table, and
     an update keeps it as that full build left it."""
-    stripped = declaration_line(sql, "@snapshot")
-    if stripped is None:
-        return False
-    if not SNAPSHOT_DECLARATION.match(stripped):
-        raise ValueError(f"{path}: write `-- @snapshot: <why>`, found {stripped!r}")
-    return True
+    usage = "`-- @snapshot: <why>`"
+    return declared(sql, path, "@snapshot", SNAPSHOT_DECLARATION, usage) is not None
 
 
 CHANGES_DECLARATION = re.compile(r"^--\s*@changes\s+(?P<column>\w+)\s*$")
@@ -128,13 +118,8 @@ def changes_declaration(sql: str, path: Path) -> str | None:
     """The key column of the model's `-- @changes <column>` header line: the build records in
     build.changed_<table name> each key whose rows it added, removed or altered (every key in a
     full build), for a model rebuilt whole that later models update by."""
-    stripped = declaration_line(sql, "@changes")
-    if stripped is None:
-        return None
-    match = CHANGES_DECLARATION.match(stripped)
-    if not match:
-        raise ValueError(f"{path}: write `-- @changes <key column>`, found {stripped!r}")
-    return match["column"]
+    match = declared(sql, path, "@changes", CHANGES_DECLARATION, "`-- @changes <key column>`")
+    return match["column"] if match else None
 
 
 SLICES_DECLARATION = re.compile(r"^--\s*@slices\s+(?P<count>[1-9]\d*):\s*\S.*$")
@@ -144,13 +129,8 @@ def slices_declaration(sql: str, path: Path) -> int:
     """The slice count of the model's `-- @slices <N>: <why>` header line (1 when it declares
     none): the runner builds it in N statements, each over the keys that in_build_slice()
     (sql/macros/keys.sql) lets through, so each statement's joins fit in memory."""
-    stripped = declaration_line(sql, "@slices")
-    if stripped is None:
-        return 1
-    match = SLICES_DECLARATION.match(stripped)
-    if not match:
-        raise ValueError(f"{path}: write `-- @slices <N>: <why>`, found {stripped!r}")
-    return int(match["count"])
+    match = declared(sql, path, "@slices", SLICES_DECLARATION, "`-- @slices <N>: <why>`")
+    return int(match["count"]) if match else 1
 
 
 def changed_table(name: str) -> str:
