@@ -146,6 +146,7 @@ class Warehouse:
             " from articles where article_id in (select article_id from listing"
             " where not is_fragment)"
         )
+        excerpt_params = [EXCERPT_CHARS]
         if self.has("article_fragments", "fragment_id", "article_id", "fragment_text"):
             # A fragment is listed as a row of its own, kind "fragment", dated by nothing.
             as_article = {"title": "null"}
@@ -174,6 +175,7 @@ class Warehouse:
                 " union all select fragment_id, true, left(fragment_text, ?) from article_fragments"
                 " where fragment_id in (select article_id from listing where is_fragment)"
             )
+            excerpt_params.append(EXCERPT_CHARS)
         order = "ingested_at desc, article_id" if "ingested_at" in optional else "article_id"
         # Sizes are counted over the whole table; a fragment is a group and a story of its own.
         rows = fetch(
@@ -194,7 +196,7 @@ class Warehouse:
             left join stories on not listing.is_fragment and stories.story_id = listing.story_id
             order by {order}
             """,  # noqa: S608
-            [ARTICLES_LISTED, *[EXCERPT_CHARS] * excerpts.count("left(")],
+            [ARTICLES_LISTED, *excerpt_params],
         )
         for row in rows:
             for column in ("outlet", "outlet_domain", "url", "title", "run_id"):
