@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pyarrow as pa
 
+from copydesk.warehouse.build import build_models
 from copydesk.warehouse.connection import prepare_connection
+from copydesk.warehouse.models import load_models
 from tests.conftest import build_warehouse, document, query, run_model, seed_documents
 
 
@@ -251,6 +253,73 @@ def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_sh
         ("a.com", 11, 2),
         ("a.com", 13, 3),
     ]
+
+
+def test_an_update_merges_the_outlet_templates_a_full_build_gives():
+    """A night's pages make templates with earlier pages, and with an earlier page they make a
+    copy candidate; the merged update equals a full build of both nights."""
+    night = datetime(2025, 6, 2, tzinfo=UTC)
+    # key: (night, domain, shingles); 3 shares 12 with 1 but is no candidate until 5 copies it.
+    pages = {
+        1: (0, "a.com", [10, 11, 12]),
+        2: (0, "a.com", [10, 11]),
+        3: (0, "a.com", [12, 14]),
+        5: (1, "c.com", [14, 15]),
+        6: (1, "a.com", [11, 13]),
+        7: (1, "a.com", [13]),
+    }
+    candidates = {0: [(1, 2)], 1: [(3, 5), (2, 6), (6, 7)]}
+
+    def inputs(nights: int) -> dict[str, list[dict]]:
+        keys = [key for key, (arrived, _, _) in pages.items() if arrived < nights]
+        return {
+            "intermediate.int_copy_candidates": [
+                {"key_a": a, "key_b": b} for n in range(nights) for a, b in candidates[n]
+            ],
+            "intermediate.int_shingles": [
+                {"doc_key": key, "shingle": shingle} for key in keys for shingle in pages[key][2]
+            ],
+            "staging.stg_documents": [
+                {
+                    "doc_id": f"{key:064x}",
+                    "doc_key": key,
+                    "url": f"https://{pages[key][1]}/{key}",
+                    "title": None,
+                    "ingested_at": night + timedelta(days=pages[key][0]),
+                }
+                for key in keys
+            ],
+            "intermediate.int_article_outlets": [
+                {"doc_id": f"{key:064x}", "outlet_domain": pages[key][1]} for key in keys
+            ],
+            "intermediate.int_changed_documents": [
+                {"doc_id": f"{key:064x}", "doc_key": key}
+                for key in keys
+                if pages[key][0] == nights - 1
+            ],
+        }
+
+    model = next(m for m in load_models() if m.name == "int_outlet_template_shingles")
+    conn = duckdb.connect()
+    for nights in (1, 2):
+        for name, rows in inputs(nights).items():
+            conn.execute(f"create schema if not exists {name.split('.')[0]}")
+            conn.register("input_rows", pa.Table.from_pylist(rows))
+            conn.execute(f"create or replace table {name} as select * from input_rows")
+            conn.unregister("input_rows")
+        build_models(conn, [model], incremental=nights > 1)
+    merged = conn.execute(
+        "select outlet_domain, shingle, day(template_since)"
+        " from intermediate.int_outlet_template_shingles order by all"
+    ).fetchall()
+    every_page = inputs(2)
+    del every_page["intermediate.int_changed_documents"]  # a full build's scope: every document
+    full = run_model("intermediate.int_outlet_template_shingles", every_page)
+    assert merged == sorted(
+        (r["outlet_domain"], r["shingle"], r["template_since"].day) for r in full
+    )
+    # 12 became template through page 3, an earlier page the night made a candidate.
+    assert merged == [("a.com", 10, 2), ("a.com", 11, 2), ("a.com", 12, 2), ("a.com", 13, 3)]
 
 
 def copy_groups_of(articles: str, pairs: list[tuple[str, str]]) -> list[set]:

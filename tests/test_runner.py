@@ -280,3 +280,42 @@ def test_a_slices_declaration_says_how_many_and_why(tmp_path):
     path.write_text("-- One row.\n-- @slices 4\nselect 1 as one\n")
     with pytest.raises(ValueError, match="@slices <N>: <why>"):
         parse_model(path, "intermediate")
+
+
+def test_a_merge_model_replaces_the_rows_of_its_update_selects_grains(tmp_path):
+    path = tmp_path / "intermediate" / "int_word_counts.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per word.\n-- Why: a test.\n-- @grain word\n-- @merge: a test\n"
+        "select word, count(*) as documents, is_update() as updated from raw.words\n"
+        "where not is_update() or word in (select word from raw.words where doc_id = 'new')\n"
+        "group by word\n"
+    )
+    model = parse_model(path, "intermediate")
+    assert model.merge
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute(
+        "create table raw.words as"
+        " select * from (values ('a', 'x'), ('a', 'y'), ('b', 'y')) t(doc_id, word)"
+    )
+    build_models(conn, [model])
+    counts = "select word, documents, updated from intermediate.int_word_counts order by 1"
+    assert conn.execute(counts).fetchall() == [("x", 1, False), ("y", 2, False)]
+    # The update's select returns the words of the new document: y's row is replaced, z's added,
+    # x's stays as the full build wrote it.
+    conn.execute("insert into raw.words values ('new', 'y'), ('new', 'z')")
+    build_models(conn, [model], incremental=True)
+    assert conn.execute(counts).fetchall() == [("x", 1, False), ("y", 3, True), ("z", 1, True)]
+    assert conn.execute("select is_update()").fetchall() == [(False,)]
+    assert not conn.execute("select * from duckdb_tables() where temporary").fetchall()
+
+
+def test_a_merge_model_declares_its_grain_and_why(tmp_path):
+    path = tmp_path / "int_words.sql"
+    path.write_text("-- One row.\n-- @merge: a test\nselect 1 as one\n")
+    with pytest.raises(ValueError, match="declare one"):
+        parse_model(path, "intermediate")
+    path.write_text("-- One row.\n-- @grain one\n-- @merge\nselect 1 as one\n")
+    with pytest.raises(ValueError, match="@merge: <why>"):
+        parse_model(path, "intermediate")

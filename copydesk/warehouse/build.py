@@ -52,7 +52,8 @@ def build_models(
     With `incremental`, the connection holds the previous generation's tables and
     build.new_documents the documents this build adds: a model declared `@incremental` whose
     table exists replaces only the rows of the documents its scope names, a `@snapshot` model's
-    table is kept as the last full build wrote it, and the others rebuild whole. A table in
+    table is kept as the last full build wrote it, a `@merge` model's select replaces the rows
+    of its grains, and the others rebuild whole. A table in
     `precomputed` takes its rows from that select instead of its model's (the per-partition
     prefix's Parquet, copydesk/warehouse/partitions.py).
     """
@@ -65,6 +66,7 @@ def build_models(
         update = incremental and declared is not None and table_exists(conn, model.table)
         kept = incremental and model.snapshot and table_exists(conn, model.table)
         previous = incremental and model.changes is not None and table_exists(conn, model.table)
+        merged = incremental and model.merge and table_exists(conn, model.table)
         if previous:
             # Renamed, not copied: a copy of int_copy_groups doubled its cost at 110k rows.
             conn.execute(f"drop table if exists {model.schema}.{PREVIOUS_SUFFIX_TABLE}")
@@ -72,10 +74,13 @@ def build_models(
         # By name: the select's columns land in the table's same-named columns.
         insert = f"insert into {model.table} by name select * from (\n{select}\n)"  # noqa: S608
         # An update's scope (a night's documents) fits one statement; a whole table may not.
-        slices = 1 if update or model.table in (precomputed or {}) else model.slices
+        slices = 1 if update or merged or model.table in (precomputed or {}) else model.slices
+        rewritten_rows = None
         try:
             if kept:
                 pass  # a snapshot: the last full build's rows stand until the next one
+            elif merged:
+                rewritten_rows = merge_rows(conn, model, select)
             elif update and declared is not None:
                 # Most of a night's scope is new documents, which have no rows yet: a delete
                 # would scan the whole table's keys for nothing (int_shingles: 200M rows at 1M).
@@ -98,13 +103,36 @@ def build_models(
             record_changes(conn, model, kept_rows)
         rewritten = declared.in_scope_condition() if update and declared is not None else None
         if not kept:
-            check_grain(conn, model, rewritten)
-        if not (update or kept):
+            check_grain(conn, model, rewritten, rewritten_rows)
+        if rewritten_rows is not None:
+            conn.execute(f"drop table {rewritten_rows}")
+        if not (update or kept or merged):
             comment_model(conn, model)
         # Table names come from our own sql/ file names, never from data.
         count_sql = f"select count(*) from {model.table}"  # noqa: S608
         counts[model.table] = conn.execute(count_sql).fetchall()[0][0]
     return counts
+
+
+def merge_rows(conn: duckdb.DuckDBPyConnection, model: Model, select: str) -> str:
+    """Replace the rows of the model's table that share a grain with its select's, run with
+    is_update() true (sql/macros/keys.sql), and insert those; returns the temporary table that
+    holds the rows written, for the grain check."""
+    rows = f"temp.main.merge_{model.name}"
+    conn.execute("create or replace temp macro is_update() as true")
+    try:
+        conn.execute(f"create or replace temp table merge_{model.name} as\n{select}")
+    finally:
+        conn.execute("create or replace temp macro is_update() as false")
+    # A grain value may be null: `is not distinct from` matches it as the grain check groups it.
+    same_grain = " and ".join(
+        f"{model.table}.{column} is not distinct from {rows}.{column}"
+        for column in map(quote_identifier, model.grain or ())
+    )
+    # Table and column names come from our own sql/ files, never from data.
+    conn.execute(f"delete from {model.table} using {rows} where {same_grain}")  # noqa: S608
+    conn.execute(f"insert into {model.table} by name select * from {rows}")  # noqa: S608
+    return rows
 
 
 def in_slices(conn: duckdb.DuckDBPyConnection, slices: int) -> Iterator[int]:
@@ -148,18 +176,25 @@ def record_changes(conn: duckdb.DuckDBPyConnection, model: Model, previous: str 
 
 
 def check_grain(
-    conn: duckdb.DuckDBPyConnection, model: Model, rewritten: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    model: Model,
+    rewritten: str | None = None,
+    rewritten_rows: str | None = None,
 ) -> None:
     """Raise if two rows of the model's table share its declared grain (`-- @grain ...`). After
-    an update only keys of the rows it rewrote (`rewritten`, a condition) are looked up: the
-    other rows were checked when they were written, so a new duplicate involves a new row."""
+    an update only keys of the rows it rewrote (`rewritten`, a condition, or `rewritten_rows`, a
+    table of them after a merge) are looked up: the other rows were checked when they were
+    written, so a new duplicate involves a new row."""
     if not model.grain:
         return
     columns = ", ".join(quote_identifier(column) for column in model.grain)
     # Column and table names come from our own sql/ files, never from data.
     rows = model.table
     declared = model.incremental
-    if rewritten is not None and declared and set(declared.key_columns) <= set(model.grain):
+    if rewritten_rows is not None:
+        # A merge deleted every row of its rows' grains first: a duplicate is among its rows.
+        rows = rewritten_rows
+    elif rewritten is not None and declared and set(declared.key_columns) <= set(model.grain):
         # Rows of one grain share its key columns, so a rewritten row's duplicate is rewritten
         # too: the rewritten rows alone are looked at, where the semi join read the table twice.
         rows = f"{model.table} where {rewritten}"

@@ -133,6 +133,16 @@ def slices_declaration(sql: str, path: Path) -> int:
     return int(match["count"]) if match else 1
 
 
+MERGE_DECLARATION = re.compile(r"^--\s*@merge:\s*\S.*$")
+
+
+def merge_declaration(sql: str, path: Path) -> bool:
+    """Whether the model's header says `-- @merge: <why>`: an update replaces the table's rows
+    that share a grain with its select's, which returns, when is_update() (sql/macros/keys.sql),
+    every row the night can change; the rows it does not return stay."""
+    return declared(sql, path, "@merge", MERGE_DECLARATION, "`-- @merge: <why>`") is not None
+
+
 def changed_table(name: str) -> str:
     """Where a build records the keys of a `@changes` model's rows that it changed."""
     return f"{BUILD_SCHEMA}.changed_{name}"
@@ -159,6 +169,8 @@ class Model:
     changes: str | None = None
     # Built in this many statements, one slice of its keys each (`-- @slices N: ...`).
     slices: int = 1
+    # Updated by replacing the rows of its select's grains (`-- @merge: ...`).
+    merge: bool = False
 
     @property
     def schema(self) -> str:
@@ -204,6 +216,13 @@ def parse_model(path: Path, layer: str) -> Model:
                 column_comments[projection.alias_or_name] = " ".join(
                     c.strip() for c in projection.comments
                 )
+    grain = grain_declaration(sql, path)
+    incremental = incremental_declaration(sql, path)
+    merge = merge_declaration(sql, path)
+    if merge and not grain:
+        raise ValueError(f"{path}: a `@merge` model replaces rows by its `@grain`: declare one")
+    if merge and incremental:
+        raise ValueError(f"{path}: declare `@merge` or `@incremental`, not both")
     return Model(
         layer=layer,
         name=path.stem,
@@ -212,11 +231,12 @@ def parse_model(path: Path, layer: str) -> Model:
         description=header_comment(sql),
         column_comments=column_comments,
         depends_on=frozenset(references),
-        incremental=incremental_declaration(sql, path),
-        grain=grain_declaration(sql, path),
+        incremental=incremental,
+        grain=grain,
         snapshot=snapshot_declaration(sql, path),
         changes=changes_declaration(sql, path),
         slices=slices_declaration(sql, path),
+        merge=merge,
     )
 
 

@@ -12,3 +12,10 @@ create or replace temp macro doc_key(doc_id) as
 -- runner leaves it true: one statement builds the whole table.
 create or replace temp macro in_build_slice(key) as
     true;
+
+-- Whether the runner is building a `-- @merge` model's update: its select then returns only the
+-- rows the night can change, which the runner puts in place of the table's rows of those grains.
+-- Why: a full build needs every row, and restricting it to a night's keys would cost a join over
+-- all of them; a constant lets DuckDB drop the branch a build does not take before it runs.
+create or replace temp macro is_update() as
+    false;
