@@ -319,3 +319,8 @@ def test_a_merge_model_declares_its_grain_and_why(tmp_path):
     path.write_text("-- One row.\n-- @grain one\n-- @merge\nselect 1 as one\n")
     with pytest.raises(ValueError, match="@merge: <why>"):
         parse_model(path, "intermediate")
+    path.write_text(
+        "-- One row.\n-- @grain one\n-- @merge: a test\n-- @changes one\nselect 1 as one\n"
+    )
+    with pytest.raises(ValueError, match="drop the other update lines"):
+        parse_model(path, "intermediate")

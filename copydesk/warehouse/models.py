@@ -218,11 +218,13 @@ def parse_model(path: Path, layer: str) -> Model:
                 )
     grain = grain_declaration(sql, path)
     incremental = incremental_declaration(sql, path)
+    snapshot = snapshot_declaration(sql, path)
+    changes = changes_declaration(sql, path)
     merge = merge_declaration(sql, path)
     if merge and not grain:
         raise ValueError(f"{path}: a `@merge` model replaces rows by its `@grain`: declare one")
-    if merge and incremental:
-        raise ValueError(f"{path}: declare `@merge` or `@incremental`, not both")
+    if merge and (incremental or snapshot or changes):
+        raise ValueError(f"{path}: `@merge` is an update of its own: drop the other update lines")
     return Model(
         layer=layer,
         name=path.stem,
@@ -233,8 +235,8 @@ def parse_model(path: Path, layer: str) -> Model:
         depends_on=frozenset(references),
         incremental=incremental,
         grain=grain,
-        snapshot=snapshot_declaration(sql, path),
-        changes=changes_declaration(sql, path),
+        snapshot=snapshot,
+        changes=changes,
         slices=slices_declaration(sql, path),
         merge=merge,
     )
