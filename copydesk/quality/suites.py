@@ -121,8 +121,8 @@ def read_gated_rows(conn: duckdb.DuckDBPyConnection, suite: dict, run_id: str):
         sql, params = f"select {columns} from {table} where run_id = ?", [run_id]  # noqa: S608
     elif condition is not None and table_exists(conn, table):
         # The rows are found on their key columns first, then their other columns read for them
-        # alone: in one pass the scan read every row's body from disk (stg_documents at 1.1M
-        # documents: 2.6 s cold, 0.4 s this way). A view (the lake's raw.*) has no rowid.
+        # alone: in one pass the scan read every row's body from disk to keep a night's few. A
+        # view (the lake's raw.*) has no rowid.
         rows = f"select rowid from {table} where {condition}"  # noqa: S608
         sql, params = f"select {columns} from {table} where rowid in ({rows})", []  # noqa: S608
     elif condition is not None:
