@@ -136,18 +136,26 @@ def suites_with(folder: Path, expectation: dict, suite: str = "articles") -> Pat
     return folder
 
 
-def run_model(table: str, inputs: dict[str, list[dict] | pa.Table]) -> list[dict]:
-    """Run one model's SQL on in-memory DuckDB over the given input tables (rows, or an Arrow
-    table where a type must be exact); returns its rows."""
-    conn = duckdb.connect()
+def create_input_tables(
+    conn: duckdb.DuckDBPyConnection, inputs: dict[str, list[dict] | pa.Table]
+) -> None:
+    """Each `schema.table` of `inputs` made (or replaced) from its rows, or from an Arrow table
+    where a type must be exact."""
     for name, rows in inputs.items():
         schema_name = name.split(".")[0]
         conn.execute(f"create schema if not exists {schema_name}")
         conn.register(
             "input_rows", rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows)
         )
-        conn.execute(f"create table {name} as select * from input_rows")
+        conn.execute(f"create or replace table {name} as select * from input_rows")
         conn.unregister("input_rows")
+
+
+def run_model(table: str, inputs: dict[str, list[dict] | pa.Table]) -> list[dict]:
+    """Run one model's SQL on in-memory DuckDB over the given input tables (rows, or an Arrow
+    table where a type must be exact); returns its rows."""
+    conn = duckdb.connect()
+    create_input_tables(conn, inputs)
     prepare_connection(conn)
     model = next(model for model in load_models() if model.table == table)
     every_document_in_scope(conn, model.depends_on - set(inputs))

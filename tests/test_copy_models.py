@@ -8,7 +8,14 @@ import pyarrow as pa
 from copydesk.warehouse.build import build_models
 from copydesk.warehouse.connection import prepare_connection
 from copydesk.warehouse.models import load_models
-from tests.conftest import build_warehouse, document, query, run_model, seed_documents
+from tests.conftest import (
+    build_warehouse,
+    create_input_tables,
+    document,
+    query,
+    run_model,
+    seed_documents,
+)
 
 
 def short(source_id: str) -> str:
@@ -302,11 +309,7 @@ def test_an_update_merges_the_outlet_templates_a_full_build_gives():
     model = next(m for m in load_models() if m.name == "int_outlet_template_shingles")
     conn = duckdb.connect()
     for nights in (1, 2):
-        for name, rows in inputs(nights).items():
-            conn.execute(f"create schema if not exists {name.split('.')[0]}")
-            conn.register("input_rows", pa.Table.from_pylist(rows))
-            conn.execute(f"create or replace table {name} as select * from input_rows")
-            conn.unregister("input_rows")
+        create_input_tables(conn, inputs(nights))
         build_models(conn, [model], incremental=nights > 1)
     merged = conn.execute(
         "select outlet_domain, shingle, day(template_since)"
