@@ -181,19 +181,12 @@ def record_changes(
             " where new is distinct from old"
         )
     else:
-        # A key of several rows: its rows compared as one sorted list, so it counts as changed
-        # exactly when one of them did (a join compares each row with each, and a key of two
-        # rows would always differ).
-        rows_per_key = (
-            f"select {key}, list(row order by row) as key_rows"  # noqa: S608
-            f" from {{table}} as row group by {key}"
-        )
-        source = (
-            f"select coalesce(new.{key}, old.{key}) as {key}"  # noqa: S608
-            f" from ({rows_per_key.format(table=table)}) as new"
-            f" full join ({rows_per_key.format(table=previous)}) as old on old.{key} = new.{key}"
-            " where new.key_rows is distinct from old.key_rows"
-        )
+        # A key of several rows: a join would compare each row with each, and a key of two rows
+        # would always differ. The rows one side has more often than the other (`except all`,
+        # as multisets) name the keys that changed.
+        added = f"select * from {table} except all select * from {previous}"  # noqa: S608
+        removed = f"select * from {previous} except all select * from {table}"  # noqa: S608
+        source = f"select {key} from ({added}) union all select {key} from ({removed})"  # noqa: S608
     conn.execute(f"create schema if not exists {BUILD_SCHEMA}")
     conn.execute(
         f"create or replace table {changed_table(model.name)} as select distinct * from ({source})"  # noqa: S608
