@@ -325,6 +325,44 @@ def test_an_update_merges_the_outlet_templates_a_full_build_gives():
     assert merged == [("a.com", 10, 2), ("a.com", 11, 2), ("a.com", 12, 2), ("a.com", 13, 3)]
 
 
+def test_an_update_merges_the_boilerplate_counts_a_full_build_gives():
+    """A night's sampled documents take a shingle over the boilerplate count together with
+    earlier ones, an earlier boilerplate shingle stays, and unsampled documents count for
+    nothing; the merged update equals a full build of both nights."""
+    over = 200 // 8 + 1  # sampled documents (key divisible by 8) that make a shingle boilerplate
+    # shingle: (documents the first night, documents the second night), all sampled
+    counts = {100: (over - 5, 5), 200: (over, 0), 300: (over - 1, 0)}
+    shingles = []
+    for shingle, (first, second) in counts.items():
+        keys = range(shingle * 100, shingle * 100 + 8 * (first + second), 8)
+        shingles += [(0 if i < first else 1, key, shingle) for i, key in enumerate(keys)]
+    # Over the count in documents of both nights, but none of them sampled.
+    shingles += [(i % 2, 40_001 + 8 * i, 400) for i in range(2 * over)]
+
+    def inputs(nights: int) -> dict[str, list[dict]]:
+        rows = [(night, key, shingle) for night, key, shingle in shingles if night < nights]
+        return {
+            "intermediate.int_shingles": [{"doc_key": k, "shingle": s} for _, k, s in rows],
+            "intermediate.int_changed_documents": [
+                {"doc_id": f"{key:064x}", "doc_key": key}
+                for key in sorted({k for night, k, _ in rows if night == nights - 1})
+            ],
+        }
+
+    model = next(m for m in load_models() if m.name == "int_boilerplate_shingles")
+    conn = duckdb.connect()
+    for nights in (1, 2):
+        create_input_tables(conn, inputs(nights))
+        build_models(conn, [model], incremental=nights > 1)
+    merged = conn.execute(
+        "select shingle from intermediate.int_boilerplate_shingles order by all"
+    ).fetchall()
+    every_document = inputs(2)
+    del every_document["intermediate.int_changed_documents"]  # a full build's: every document
+    full = run_model("intermediate.int_boilerplate_shingles", every_document)
+    assert merged == sorted((r["shingle"],) for r in full) == [(100,), (200,)]
+
+
 def copy_groups_of(articles: str, pairs: list[tuple[str, str]]) -> list[set]:
     """int_copy_groups on its own: one-letter articles and their verified copy pairs."""
     doc_ids = {article: article * 64 for article in articles}
