@@ -1,5 +1,6 @@
 """Syndicated copies: verified pairs and connected copy groups."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -262,6 +263,19 @@ def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_sh
     ]
 
 
+def merged_over_two_nights(
+    name: str, inputs: Callable[[int], dict[str, list[dict]]]
+) -> duckdb.DuckDBPyConnection:
+    """A `@merge` model built in full on the first night's `inputs(1)`, then updated with both
+    nights' `inputs(2)`, as a second night merges it."""
+    model = next(m for m in load_models() if m.name == name)
+    conn = duckdb.connect()
+    for nights in (1, 2):
+        create_input_tables(conn, inputs(nights))
+        build_models(conn, [model], incremental=nights > 1)
+    return conn
+
+
 def test_an_update_merges_the_outlet_templates_a_full_build_gives():
     """A night's pages make templates with earlier pages, and with an earlier page they make a
     copy candidate; the merged update equals a full build of both nights."""
@@ -306,11 +320,7 @@ def test_an_update_merges_the_outlet_templates_a_full_build_gives():
             ],
         }
 
-    model = next(m for m in load_models() if m.name == "int_outlet_template_shingles")
-    conn = duckdb.connect()
-    for nights in (1, 2):
-        create_input_tables(conn, inputs(nights))
-        build_models(conn, [model], incremental=nights > 1)
+    conn = merged_over_two_nights("int_outlet_template_shingles", inputs)
     merged = conn.execute(
         "select outlet_domain, shingle, day(template_since)"
         " from intermediate.int_outlet_template_shingles order by all"
@@ -349,11 +359,7 @@ def test_an_update_merges_the_boilerplate_counts_a_full_build_gives():
             ],
         }
 
-    model = next(m for m in load_models() if m.name == "int_boilerplate_shingles")
-    conn = duckdb.connect()
-    for nights in (1, 2):
-        create_input_tables(conn, inputs(nights))
-        build_models(conn, [model], incremental=nights > 1)
+    conn = merged_over_two_nights("int_boilerplate_shingles", inputs)
     merged = conn.execute(
         "select shingle from intermediate.int_boilerplate_shingles order by all"
     ).fetchall()
