@@ -2,7 +2,7 @@
 -- in an update those it computes and those whose lent or night-calibrated dates changed.
 -- Why: an article's evidence comes from its own rows and from its relatives' dates, which a night
 -- can change for an earlier article (a new copy lends it a date, a story loses it); every other
--- article's evidence stays as it was, so int_date_evidence rewrites only these.
+-- article's evidence stays as it was, so its evidence and date are rewritten for these only.
 -- @grain doc_id
 select doc_id -- the document
 from intermediate.int_changed_documents
