@@ -1,5 +1,6 @@
 """Syndicated copies: verified pairs and connected copy groups."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -262,6 +263,19 @@ def test_outlet_template_shingles_are_those_two_different_pages_of_one_domain_sh
     ]
 
 
+def merged_over_two_nights(
+    name: str, inputs: Callable[[int], dict[str, list[dict]]]
+) -> duckdb.DuckDBPyConnection:
+    """A `@merge` model built in full on the first night's `inputs(1)`, then updated with both
+    nights' `inputs(2)`, as a second night merges it."""
+    model = next(m for m in load_models() if m.name == name)
+    conn = duckdb.connect()
+    for nights in (1, 2):
+        create_input_tables(conn, inputs(nights))
+        build_models(conn, [model], incremental=nights > 1)
+    return conn
+
+
 def test_an_update_merges_the_outlet_templates_a_full_build_gives():
     """A night's pages make templates with earlier pages, and with an earlier page they make a
     copy candidate; the merged update equals a full build of both nights."""
@@ -306,11 +320,7 @@ def test_an_update_merges_the_outlet_templates_a_full_build_gives():
             ],
         }
 
-    model = next(m for m in load_models() if m.name == "int_outlet_template_shingles")
-    conn = duckdb.connect()
-    for nights in (1, 2):
-        create_input_tables(conn, inputs(nights))
-        build_models(conn, [model], incremental=nights > 1)
+    conn = merged_over_two_nights("int_outlet_template_shingles", inputs)
     merged = conn.execute(
         "select outlet_domain, shingle, day(template_since)"
         " from intermediate.int_outlet_template_shingles order by all"
@@ -323,6 +333,40 @@ def test_an_update_merges_the_outlet_templates_a_full_build_gives():
     )
     # 12 became template through page 3, an earlier page the night made a candidate.
     assert merged == [("a.com", 10, 2), ("a.com", 11, 2), ("a.com", 12, 2), ("a.com", 13, 3)]
+
+
+def test_an_update_merges_the_boilerplate_counts_a_full_build_gives():
+    """A night's sampled documents take a shingle over the boilerplate count together with
+    earlier ones, an earlier boilerplate shingle stays, and unsampled documents count for
+    nothing; the merged update equals a full build of both nights."""
+    over = 200 // 8 + 1  # sampled documents (key divisible by 8) that make a shingle boilerplate
+    # shingle: (documents the first night, documents the second night), all sampled
+    counts = {100: (over - 5, 5), 200: (over, 0), 300: (over - 1, 0)}
+    shingles = []
+    for shingle, (first, second) in counts.items():
+        keys = range(shingle * 100, shingle * 100 + 8 * (first + second), 8)
+        shingles += [(0 if i < first else 1, key, shingle) for i, key in enumerate(keys)]
+    # Over the count in documents of both nights, but none of them sampled.
+    shingles += [(i % 2, 40_001 + 8 * i, 400) for i in range(2 * over)]
+
+    def inputs(nights: int) -> dict[str, list[dict]]:
+        rows = [(night, key, shingle) for night, key, shingle in shingles if night < nights]
+        return {
+            "intermediate.int_shingles": [{"doc_key": k, "shingle": s} for _, k, s in rows],
+            "intermediate.int_changed_documents": [
+                {"doc_id": f"{key:064x}", "doc_key": key}
+                for key in sorted({k for night, k, _ in rows if night == nights - 1})
+            ],
+        }
+
+    conn = merged_over_two_nights("int_boilerplate_shingles", inputs)
+    merged = conn.execute(
+        "select shingle from intermediate.int_boilerplate_shingles order by all"
+    ).fetchall()
+    every_document = inputs(2)
+    del every_document["intermediate.int_changed_documents"]  # a full build's: every document
+    full = run_model("intermediate.int_boilerplate_shingles", every_document)
+    assert merged == sorted((r["shingle"],) for r in full) == [(100,), (200,)]
 
 
 def copy_groups_of(articles: str, pairs: list[tuple[str, str]]) -> list[set]:

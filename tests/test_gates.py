@@ -1,7 +1,7 @@
 """Quality gates: suites pass good rows and fail tables that break any critical expectation."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -435,9 +435,12 @@ NIGHT_TEXT = (
 
 def a_night_after_the_seeds() -> duckdb.DuckDBPyConnection:
     """The seeds built in full, then updated as a night does with one unrelated new document
-    (night.txt): its build rewrites only that document's article."""
+    (night.txt, fetched a day after the seeds): its build rewrites only that document's article
+    and date evidence."""
     conn = build_warehouse(seed_documents())
-    night = pa.Table.from_pylist([document(NIGHT_TEXT, source_id="night.txt")], DOCUMENT_SCHEMA)
+    fetched = datetime(2025, 6, 3, 9, tzinfo=UTC)
+    night_document = document(NIGHT_TEXT, source_id="night.txt", fetched_at=fetched)
+    night = pa.Table.from_pylist([night_document], DOCUMENT_SCHEMA)
     conn.register("night", night)
     conn.execute("insert into raw.documents select * from night")
     conn.unregister("night")
@@ -465,6 +468,13 @@ def test_an_incremental_night_checks_the_rows_it_changed_and_aggregates_of_the_r
         night,
         f"select count(*) from main.article_fragments where doc_id in ({touched})",  # noqa: S608
     )
+    # The unrelated article's evidence alone was rewritten, and read.
+    redated = "select left(doc_id, 16) from intermediate.int_redated_documents"
+    evidence = count(
+        night, f"select count(*) from main.date_evidence where article_id in ({redated})"
+    )  # noqa: S608
+    assert 0 < evidence < count(night, "select count(*) from main.date_evidence")
+    assert results["date_evidence"].rows_checked == evidence
     # The table-level expectations were judged too, on the whole table.
     articles = suite_named("articles")
     assert len(results["articles"].outcomes) == len(articles["expectations"])
@@ -508,7 +518,7 @@ def test_a_night_reads_no_row_it_did_not_write_but_judges_keys_and_shares_on_all
 
 def test_a_full_build_checks_every_row_of_every_mart(seed_warehouse, quality):
     results = {r.suite: r for r in gate(seed_warehouse, "marts", "test-run", quality)}
-    for mart in ("articles", "article_fragments", "copy_pairs"):
+    for mart in ("articles", "article_fragments", "copy_pairs", "date_evidence"):
         assert results[mart].rows_checked == count(
             seed_warehouse,
             f"select count(*) from main.{mart}",  # noqa: S608

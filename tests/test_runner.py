@@ -226,6 +226,70 @@ def test_a_changes_model_records_the_keys_whose_rows_a_build_changed(tmp_path):
     ).fetchall()
 
 
+def test_a_changes_model_of_several_rows_per_key_records_only_keys_whose_rows_changed(tmp_path):
+    path = tmp_path / "intermediate" / "int_lent.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per date a document is lent.\n-- Why: a test.\n"
+        "-- @grain none: two lenders may lend the same date\n-- @changes doc_id\n"
+        "select doc_id, lent_date from raw.lent\n"
+    )
+    model = parse_model(path, "intermediate")
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute(
+        "create table raw.lent as select * from (values ('a', 1), ('a', 2), ('b', 1), ('b', 1),"
+        " ('c', 1), ('c', 2)) t(doc_id, lent_date)"
+    )
+    build_models(conn, [model])
+    # a's rows stay (read in another order), one of b's two equal rows goes, c's 2 becomes 3.
+    conn.execute(
+        "create or replace table raw.lent as select * from raw.lent order by lent_date desc"
+    )
+    conn.execute(
+        "delete from raw.lent where rowid = (select min(rowid) from raw.lent where doc_id = 'b')"
+    )
+    conn.execute("update raw.lent set lent_date = 3 where doc_id = 'c' and lent_date = 2")
+    build_models(conn, [model], incremental=True)
+    changed = "select doc_id from build.changed_int_lent order by 1"
+    assert conn.execute(changed).fetchall() == [("b",), ("c",)]
+
+
+def test_an_incremental_changes_model_records_what_changed_among_the_rows_it_rewrote(tmp_path):
+    path = tmp_path / "intermediate" / "int_dates.sql"
+    path.parent.mkdir()
+    path.write_text(
+        "-- One row per document and its date.\n-- Why: a test.\n"
+        "-- @incremental doc_id = intermediate.scope.doc_id\n-- @grain doc_id\n-- @changes doc_id\n"
+        "select doc_id, day from raw.days\n"
+        "where doc_id in (select doc_id from intermediate.scope)\n"
+    )
+    model = parse_model(path, "intermediate")
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create schema intermediate")
+    conn.execute("create schema build")
+    conn.execute(
+        "create table raw.days as select * from (values ('a', 1), ('b', 2)) t(doc_id, day)"
+    )
+    conn.execute("create table intermediate.scope as select doc_id from raw.days")
+    conn.execute("create table build.new_documents as select doc_id from raw.days")
+    build_models(conn, [model])
+    changed = "select doc_id from build.changed_int_dates order by 1"
+    assert conn.execute(changed).fetchall() == [("a",), ("b",)]
+    # The night: new 'c', and 'a' and 'b' in scope; a's day moves, b's stays. Out of scope, 'd'
+    # has a row the update must neither rewrite nor count.
+    conn.execute("insert into intermediate.int_dates values ('d', 9)")
+    conn.execute("update raw.days set day = 5 where doc_id = 'a'")
+    conn.execute("insert into raw.days values ('c', 3)")
+    conn.execute("create or replace table intermediate.scope as select doc_id from raw.days")
+    conn.execute("create or replace table build.new_documents as select 'c' as doc_id")
+    build_models(conn, [model], incremental=True)
+    assert conn.execute(changed).fetchall() == [("a",), ("c",)]
+    rows = "select * from intermediate.int_dates order by 1"
+    assert conn.execute(rows).fetchall() == [("a", 5), ("b", 2), ("c", 3), ("d", 9)]
+
+
 def test_a_sliced_model_is_built_one_slice_of_its_keys_per_statement_but_updated_in_one(
     tmp_path,
 ):

@@ -1,6 +1,7 @@
 -- One row per article: its publication date, which evidence decided it and how sure that is.
 -- Why: articles carries one date per article; this turns the ranked evidence into that date and a
 -- date_source a user can filter on (e.g. every repaired inversion).
+-- @incremental doc_id = intermediate.int_redated_documents.doc_id
 -- @grain doc_id
 -- @changes doc_id
 with chosen as (
@@ -13,6 +14,7 @@ with chosen as (
             filter (where evidence_kind not in ('weekdays', 'fetched_night')) as kinds
     from intermediate.int_date_evidence
     where is_chosen
+        and doc_id in (select doc_id from intermediate.int_redated_documents)
     group by doc_id
 ),
 
@@ -22,6 +24,7 @@ runner_up as (
         max(date_score) as runner_up_score
     from intermediate.int_date_evidence
     where date_rank = 2
+        and doc_id in (select doc_id from intermediate.int_redated_documents)
     group by doc_id
 )
 
@@ -52,3 +55,4 @@ left join chosen
     using (doc_id)
 left join runner_up
     using (doc_id)
+where documents.doc_id in (select doc_id from intermediate.int_redated_documents)

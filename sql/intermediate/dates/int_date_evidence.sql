@@ -3,15 +3,18 @@
 -- Why: the date is the column users filter on first, so each choice must be explainable: a date's
 -- score adds the prior weights of its own and its relatives' evidence (int_lent_dates) to how well
 -- the article's own time expressions support it.
+-- @incremental doc_id = intermediate.int_redated_documents.doc_id
 -- @grain none: two lenders of the same source, date and confidence give two equal rows, and both count
 with documents as (
     select
         doc_id,
         try_cast(coalesce(fetched_at, ingested_at) as date) as seen_date
     from staging.stg_documents
+    where doc_id in (select doc_id from intermediate.int_redated_documents)
 ),
 
 evidence as (
+    -- An article's evidence, all of it scored and ranked together: only whole articles are in scope.
     select
         doc_id,
         candidate_date,
@@ -19,6 +22,7 @@ evidence as (
         weight,
         detail
     from intermediate.int_date_candidates
+    where doc_id in (select doc_id from intermediate.int_redated_documents)
     union all
     select
         doc_id,
@@ -27,6 +31,7 @@ evidence as (
         weight,
         detail
     from intermediate.int_lent_dates
+    where doc_id in (select doc_id from intermediate.int_redated_documents)
     union all
     select
         doc_id,
@@ -35,6 +40,7 @@ evidence as (
         weight,
         detail
     from intermediate.int_fetch_night_dates
+    where doc_id in (select doc_id from intermediate.int_redated_documents)
 ),
 
 early_dates_stated as (

@@ -4,6 +4,7 @@
 -- Wikinews) and most crawlers fetch news the day it appears; the night's own articles with a
 -- one-way header (day above 12) tell by how much, where the text's support and the hour assume 1:1.
 -- @grain doc_id, candidate_date, evidence_kind
+-- @changes doc_id
 with trusted as (
     -- Articles of the night whose header cannot be inverted, and the date it says. Their odds are
     -- pulled towards 2:1 (weekdays) and 1:1 (fetch day) when the night has few of them.

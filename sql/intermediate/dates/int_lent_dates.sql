@@ -3,6 +3,7 @@
 -- aligned through both leads' first time expression ("said Monday" against "yesterday said");
 -- to an article with dates of its own, a relative may only choose between them.
 -- @grain none: two copies of the same source, date and confidence give two equal rows, and both count
+-- @changes doc_id
 with story_links as materialized (
     -- Story pairs both ways, of articles with no date of their own, with the article's copy group.
     -- Materialized before the relative's group is looked up: planned as one join, the two lookups
