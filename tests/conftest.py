@@ -33,8 +33,8 @@ quiet_environment()
 SEEDS_DIR = PROJECT_ROOT / "data" / "raw"
 # Tables that record what runs did rather than what the lake holds: the run log, the input
 # ledger (each night's view of the raw folder), and which documents the build computed or whose
-# date evidence or articles it rewrote (all in a full build, the night's in an update). Comparisons of warehouses
-# built in different ways leave them out.
+# date evidence or articles it rewrote (all in a full build, the night's in an update).
+# Comparisons of warehouses built in different ways leave them out.
 BUILD_RECORD_TABLES = frozenset(
     {
         "main.runs",

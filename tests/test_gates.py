@@ -469,10 +469,8 @@ def test_an_incremental_night_checks_the_rows_it_changed_and_aggregates_of_the_r
         f"select count(*) from main.article_fragments where doc_id in ({touched})",  # noqa: S608
     )
     # The unrelated article's evidence alone was rewritten, and read.
-    redated = "select left(doc_id, 16) from intermediate.int_redated_documents"
-    evidence = count(
-        night, f"select count(*) from main.date_evidence where article_id in ({redated})"
-    )  # noqa: S608
+    redated = "article_id in (select left(doc_id, 16) from intermediate.int_redated_documents)"
+    evidence = count(night, f"select count(*) from main.date_evidence where {redated}")  # noqa: S608
     assert 0 < evidence < count(night, "select count(*) from main.date_evidence")
     assert results["date_evidence"].rows_checked == evidence
     # The table-level expectations were judged too, on the whole table.
